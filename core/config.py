@@ -1,0 +1,71 @@
+"""Settings as data: each has a name, a default and a help text (read from the environment).
+
+docs/architecture.md lists them; tests/test_meta.py checks that every setting is documented.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.name, self.default)
+
+
+SETTINGS = {
+    s.name: s
+    for s in [
+        Setting(
+            "COMMONGROUND_HOME",
+            str(Path.home() / ".commonground"),
+            "Workspace folder: the DuckDB file and one folder per run live here.",
+        ),
+        Setting(
+            "COMMONGROUND_MAX_UPLOAD_MB",
+            "200",
+            "Largest data file accepted, in megabytes (keep in step with .streamlit/config.toml).",
+        ),
+        Setting(
+            "COMMONGROUND_USER",
+            "",
+            "Name recorded as 'who' when no name is given in the app or with --user (default: the OS user).",
+        ),
+        Setting(
+            "COMMONGROUND_LOCK_TIMEOUT",
+            "10",
+            "Seconds to keep retrying when another process holds the database file.",
+        ),
+    ]
+}
+
+
+def home() -> Path:
+    path = Path(SETTINGS["COMMONGROUND_HOME"].value()).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_upload_bytes() -> int:
+    return int(float(SETTINGS["COMMONGROUND_MAX_UPLOAD_MB"].value()) * 1024 * 1024)
+
+
+def lock_timeout() -> float:
+    return float(SETTINGS["COMMONGROUND_LOCK_TIMEOUT"].value())
+
+
+def default_user() -> str:
+    explicit = SETTINGS["COMMONGROUND_USER"].value().strip()
+    if explicit:
+        return explicit
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "local"

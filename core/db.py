@@ -1,0 +1,136 @@
+"""The DuckDB system of record: short-lived connections, lock retries, numbered migrations.
+
+DuckDB locks the file per process, and the app, the CLI and training workers are
+different processes. So nobody keeps the file open: open, work, close. A lock
+conflict is retried for a few seconds before it becomes a WorkspaceBusy error.
+"""
+
+import contextlib
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from core import config
+from core.errors import WorkspaceBusy
+
+# Numbered migrations; never edit a shipped one, add the next number instead.
+MIGRATIONS = [
+    (
+        1,
+        """
+        CREATE TABLE datasets (
+            dataset_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL UNIQUE,
+            source_filename VARCHAR,
+            format VARCHAR NOT NULL,
+            encoding VARCHAR,
+            delimiter VARCHAR,
+            rows BIGINT NOT NULL,
+            table_name VARCHAR NOT NULL,
+            profile JSON NOT NULL,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE dataset_columns (
+            dataset_id VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            storage_type VARCHAR NOT NULL,
+            PRIMARY KEY (dataset_id, position)
+        );
+        CREATE TABLE user_settings (
+            user_name VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (user_name, key)
+        );
+        CREATE TABLE workspace_meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        """,
+    ),
+]
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def db_path() -> Path:
+    return config.home() / "commonground.duckdb"
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + config.lock_timeout()
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WorkspaceBusy(
+                    f"The workspace database {path} is busy in another process "
+                    f"for more than {config.lock_timeout():g} s. Try again in a moment."
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, sql in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+@contextlib.contextmanager
+def connect():
+    """Open the workspace database for one unit of work, migrated, and close it after."""
+    path = db_path()
+    con = _open(path)
+    try:
+        key = str(path)
+        if key not in _migrated:
+            with _migrate_lock:
+                _migrate(con)
+                _migrated.add(key)
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def transaction():
+    """A connection inside BEGIN/COMMIT: a failure leaves no half-written rows."""
+    with connect() as con:
+        con.execute("BEGIN")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def quote_ident(name: str) -> str:
+    """Quote a column or table name for SQL (names come from uploaded files)."""
+    return '"' + str(name).replace('"', '""') + '"'
