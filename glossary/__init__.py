@@ -1,0 +1,45 @@
+"""The shared vocabulary: one YAML file per term (English and Portuguese side by side), plus UI labels.
+
+Pure data and a loader; no streamlit here either, so core and pages can both use it.
+"""
+
+import functools
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("en", "pt")
+TERM_FIELDS = ("term", "short")
+
+
+@functools.lru_cache(maxsize=1)
+def terms() -> dict[str, dict]:
+    out = {}
+    for path in sorted((HERE / "terms").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out[data["id"]] = data
+    return out
+
+
+def term(term_id: str, lang: str = "en") -> dict:
+    """One term in one language, with id, aliases and audience alongside."""
+    data = terms()[term_id]
+    text = data.get(lang) or data["en"]
+    return {"id": term_id, "aliases": data.get("aliases", []), "audience": data.get("audience"), **text}
+
+
+def help_text(term_id: str, lang: str = "en") -> str:
+    """The short definition, for a widget's help tooltip."""
+    return term(term_id, lang)["short"]
+
+
+@functools.lru_cache(maxsize=1)
+def _ui_strings() -> dict[str, dict]:
+    return yaml.safe_load((HERE / "ui.yaml").read_text(encoding="utf-8"))
+
+
+def ui(key: str, lang: str = "en", **values) -> str:
+    """A UI label in the chosen language; placeholders filled from `values`."""
+    entry = _ui_strings()[key]
+    return (entry.get(lang) or entry["en"]).format(**values)

@@ -1,0 +1,61 @@
+"""Shared page helpers: the view context, one way to show errors, glossary-backed labels.
+
+Pages are thin: read widgets, call core, render. No SQL, no fit(), no Fairlearn here.
+"""
+
+import logging
+
+import streamlit as st
+
+import glossary
+from core import config
+from core.errors import UserError
+
+log = logging.getLogger("commonground")
+
+
+def ctx() -> dict:
+    """user, audience and language for this view (set by the router on every run)."""
+    if "ctx" not in st.session_state:
+        _hand_over_to_router()
+    return st.session_state["ctx"]
+
+
+def _hand_over_to_router() -> None:
+    # Because pages/ exists, Streamlit runs a deep link that arrives before any
+    # st.navigation call in this server as a bare page file (its legacy multipage
+    # mode). Leave that mode and rerun: the router then opens this same page.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def t(key: str, **values) -> str:
+    return glossary.ui(key, ctx()["language"], **values)
+
+
+def help_for(term_id: str) -> str:
+    return glossary.help_text(term_id, ctx()["language"])
+
+
+def show_error(exc: Exception) -> None:
+    """UserErrors are shown as they are; anything else as a plain apology, never a traceback."""
+    if isinstance(exc, UserError):
+        st.error(str(exc), icon=":material/error:")
+        return
+    log.exception("internal error")
+    with open(config.home() / "errors.log", "a") as fh:
+        import traceback
+
+        traceback.print_exception(exc, file=fh)
+    st.error(t("internal_error", error=type(exc).__name__), icon=":material/error:")
+
+
+def attempt(fn, *args, **kwargs):
+    """Call core; on failure show the error and return None (nothing half-done reaches the page)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # shown to the user, one shape for all
+        show_error(exc)
+        return None

@@ -1,0 +1,129 @@
+"""Data: add a file, read its profile and warnings, rename or delete it."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core import charts, datasets
+from pages._ui import attempt, ctx, help_for, t
+
+audience = ctx()["audience"]
+st.title(t("page_data"))
+
+found = attempt(datasets.list_datasets) or []
+if audience != "stakeholder":
+    with st.expander(t("upload_heading"), expanded=not found, icon=":material/upload_file:"), \
+            st.form("upload", clear_on_submit=True, border=False):
+        uploaded = st.file_uploader(t("upload_label"), type=["csv", "tsv", "txt", "parquet", "xlsx"])
+        name = st.text_input(t("upload_name"), placeholder=t("upload_name_placeholder"))
+        if st.form_submit_button(t("upload_button"), type="primary") and uploaded is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(uploaded.name).name
+                path.write_bytes(uploaded.getvalue())
+                with st.spinner(t("upload_working")):
+                    added = attempt(datasets.add, path, name=name or None,
+                                    display_name=uploaded.name, user=ctx()["user"])
+            if added:
+                st.session_state["dataset_id"] = added["dataset_id"]
+                key = "upload_added" if added["created"] else "upload_known"
+                st.success(t(key, name=added["name"], rows=added["rows"], columns=len(added["columns"])))
+                found = attempt(datasets.list_datasets) or []
+if not found:
+    st.info(t("no_datasets"))
+    st.stop()
+
+ids = [d["dataset_id"] for d in found]
+names = {d["dataset_id"]: d["name"] for d in found}
+current = st.session_state.get("dataset_id")
+dataset_id = st.selectbox(
+    t("choose_dataset"), ids, index=ids.index(current) if current in ids else 0,
+    format_func=names.get, help=help_for("dataset"),
+)
+st.session_state["dataset_id"] = dataset_id
+
+lang = ctx()["language"]
+info = attempt(datasets.show, dataset_id, lang=lang)
+if not info:
+    st.stop()
+target = st.selectbox(t("choose_target"), [None, *(c["name"] for c in info["columns"])],
+                      format_func=lambda c: t("no_target") if c is None else c, help=help_for("target"))
+if target:
+    info = attempt(datasets.show, dataset_id, target=target, lang=lang)
+    if not info:
+        st.stop()
+
+warnings = info["warnings"]
+st.subheader(info["name"])
+st.markdown(t("dataset_summary" if warnings else "dataset_summary_clean", rows=f"{info['rows']:,}",
+              columns=len(info["columns"]), warnings=len(warnings)))
+
+if warnings:
+    st.markdown(f"**{t('warnings_heading')}**", help=help_for("data_quality_warning"))
+    for w in warnings:
+        st.warning(f"{w['message']}  \n**{t('what_to_do')}** {w['action']}", icon=":material/warning:")
+else:
+    st.success(t("no_warnings"), icon=":material/check_circle:")
+
+tabs = [t("tab_charts"), t("tab_columns"), t("tab_rows")]
+if audience == "expert":
+    tabs.append(t("tab_details"))
+shown = st.tabs(tabs)
+
+with shown[0]:
+    grid = st.columns(2)
+    for i, col in enumerate(info["columns"]):
+        term = "histogram" if col.get("histogram") else "top_values"
+        chart = charts.column_chart(col, title=f"{col['name']} · {t('chart_' + term)}",
+                                    count_label=t("rows_label"))
+        with grid[i % 2]:
+            if chart is None:
+                st.caption(t("no_chart", column=col["name"], type=col["type"]))
+            else:
+                st.altair_chart(chart, width="stretch", height=charts.chart_height(col))
+    st.caption(t("charts_caption"), help=help_for("histogram") + " " + help_for("top_values"))
+
+with shown[1]:
+    table = charts.columns_table(info["columns"])
+    if audience != "expert":
+        table = table.drop(columns=["storage_type"])
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "column": st.column_config.TextColumn(t("col_column")),
+            "type": st.column_config.TextColumn(t("col_type"), help=help_for("column_type")),
+            "missing_share": st.column_config.ProgressColumn(
+                t("col_missing"), help=help_for("missing_share"), format="percent", min_value=0, max_value=1),
+            "distinct": st.column_config.NumberColumn(t("col_distinct"), help=help_for("distinct_values")),
+            "mean": st.column_config.NumberColumn(t("col_mean"), format="%.4g"),
+        },
+    )
+    if info["missing_markers"]:
+        st.caption(t("missing_markers", markers=", ".join(repr(m) for m in info["missing_markers"] if m)))
+
+with shown[2]:
+    rows = attempt(datasets.preview, dataset_id, 100)
+    if rows is not None:
+        st.caption(t("rows_caption", shown=len(rows), rows=f"{info['rows']:,}"))
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+if audience == "expert":
+    with shown[3]:
+        st.json({k: info[k] for k in ("dataset_id", "content_hash", "source_filename", "format",
+                                       "encoding", "delimiter", "rows", "duplicate_rows",
+                                       "table_name", "created_by", "created_at")})
+        st.code(f"python -m core datasets show {dataset_id}"
+                + (f" --target {target}" if target else "") + " --json", language="bash")
+
+if audience != "stakeholder":
+    with st.expander(t("manage_heading")):
+        new_name = st.text_input(t("rename_label"), value=info["name"], key=f"rename_{dataset_id}")
+        if st.button(t("rename_button")) and attempt(datasets.rename, dataset_id, new_name):
+            st.rerun()
+        st.divider()
+        sure = st.checkbox(t("delete_confirm", name=info["name"]), key=f"confirm_{dataset_id}")
+        if st.button(t("delete_button"), type="primary", disabled=not sure):
+            if attempt(datasets.delete, dataset_id):
+                st.session_state.pop("dataset_id", None)
+                st.toast(t("deleted", name=info["name"]))
+                st.rerun()
