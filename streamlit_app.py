@@ -9,17 +9,21 @@ st.set_page_config(page_title="Common Ground", page_icon=":material/handshake:",
 
 
 @st.cache_resource
-def _prepare_workspace() -> bool:
+def _prepare_workspace(home: str) -> bool:
     datasets.ensure_demo_data()  # once per new workspace; a no-op afterwards
     return True
 
 
-_prepare_workspace()
+_prepare_workspace(str(config.home()))
 
 AUDIENCES = ["stakeholder", "analyst", "expert"]
 LANGUAGES = {"en": "English", "pt": "Português"}
 
-user = st.query_params.get("user") or config.default_user()
+# Who: the ?user= link (bookmarkable), else this session's earlier choice, else the default.
+user = (st.query_params.get("user") or st.session_state.get("user") or config.default_user()).strip()
+st.session_state["user"] = user
+if user != config.default_user():
+    st.query_params["user"] = user  # page links drop query parameters; keep it in the URL
 prefs = users.get_preferences(user)
 lang = prefs["language"]
 
@@ -28,8 +32,19 @@ def _save(key: str, widget: str) -> None:
     users.set_preference(user, key, st.session_state[widget])
 
 
+def _switch_user() -> None:
+    name = st.session_state["user_input"].strip()
+    if name:
+        st.session_state["user"] = name
+        st.query_params["user"] = name
+        for widget in ("pref_language", "pref_audience"):  # show the new user's own choices
+            st.session_state.pop(widget, None)
+
+
 with st.sidebar:
     st.caption(glossary.ui("signed_in_as", lang, user=user))
+    with st.popover(glossary.ui("switch_user", lang), icon=":material/person:"):
+        st.text_input(glossary.ui("your_name", lang), value=user, key="user_input", on_change=_switch_user)
     st.selectbox(
         glossary.ui("language", lang),
         list(LANGUAGES),

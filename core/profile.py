@@ -18,7 +18,7 @@ TOP_VALUES = 8
 DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y"]
 
 
-def logical_type(storage_type: str, distinct: int, rows: int) -> str:
+def logical_type(storage_type: str, distinct: int, rows: int, mean_words: float = 0.0) -> str:
     """The type a person thinks in: number, category, text, boolean or date."""
     base = storage_type.split("(")[0].upper()
     if base in NUMERIC_TYPES:
@@ -28,35 +28,42 @@ def logical_type(storage_type: str, distinct: int, rows: int) -> str:
     if base.startswith(DATE_TYPES):
         return "date"
     if base == "VARCHAR":
-        return "category" if distinct <= max(50, 0.05 * rows) else "text"
+        many_words = (mean_words or 0.0) >= 4
+        return "text" if many_words or distinct > max(50, 0.05 * rows) else "category"
     return "other"
 
 
 def _column_aggregates(i: int, q: str, base: str) -> list[str]:
-    parts = [f"count({q}) AS nn_{i}", f"count(DISTINCT {q}) AS nd_{i}"]
+    """One-pass aggregates; DISTINCT is left to _distinct_queries (it is slow inside a wide query)."""
+    parts = [f"count({q}) AS nn_{i}"]
     if base in NUMERIC_TYPES:
         parts += [f"min({q})::DOUBLE AS min_{i}", f"max({q})::DOUBLE AS max_{i}",
                   f"avg({q})::DOUBLE AS mean_{i}", f"stddev_samp({q})::DOUBLE AS std_{i}"]
-    elif base.startswith(DATE_TYPES):
+    elif base.startswith(DATE_TYPES) or base == "VARCHAR":
         parts += [f"min({q})::VARCHAR AS min_{i}", f"max({q})::VARCHAR AS max_{i}"]
-    elif base == "VARCHAR":
-        trimmed = f"trim({q})"
-        numeric = (
-            f"coalesce(try_cast(regexp_replace({trimmed}, '^[$€£]|%$', '', 'g') AS DOUBLE), "
-            f"try_cast(replace({trimmed}, ',', '.') AS DOUBLE))"
-        )
-        formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
-        parts += [
-            f"min({q}) AS min_{i}", f"max({q}) AS max_{i}",
-            f"avg(length({q}))::DOUBLE AS len_{i}",
-            f"avg(length({trimmed}) - length(replace({trimmed}, ' ', '')) + 1)::DOUBLE AS words_{i}",
-            f"count({numeric}) AS num_{i}",
-            f"count(try_strptime({trimmed}, {formats})) AS date_{i}",
-            f"count(*) FILTER (WHERE regexp_matches({trimmed}, '^0[0-9]')) AS lead0_{i}",
-        ]
     elif base == "BOOLEAN":
         parts += [f"count(*) FILTER (WHERE {q}) AS true_{i}"]
     return parts
+
+
+TEXT_STATS = ["len", "words", "num", "date", "lead0"]
+
+
+def _distinct_query(i: int, q: str, base: str, t: str) -> str:
+    """Distinct count; for text also its shape, computed once per distinct value, weighted by count."""
+    if base != "VARCHAR":
+        return f"SELECT {i} AS i, count(DISTINCT {q}) AS nd, {', '.join('NULL' for _ in TEXT_STATS)} FROM {t}"
+    v = "trim(v)"
+    numeric = (f"coalesce(try_cast(regexp_replace({v}, '^[$€£]|%$', '', 'g') AS DOUBLE), "
+               f"try_cast(replace({v}, ',', '.') AS DOUBLE))")
+    formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
+    return f"""SELECT {i} AS i, count(*) AS nd,
+            (sum(n * length(v)) / sum(n))::DOUBLE,
+            (sum(n * (length({v}) - length(replace({v}, ' ', '')) + 1)) / sum(n))::DOUBLE,
+            coalesce(sum(n) FILTER (WHERE {numeric} IS NOT NULL), 0),
+            coalesce(sum(n) FILTER (WHERE try_strptime({v}, {formats}) IS NOT NULL), 0),
+            coalesce(sum(n) FILTER (WHERE regexp_matches({v}, '^0[0-9]')), 0)
+        FROM (SELECT {q} AS v, count(*) AS n FROM {t} WHERE {q} IS NOT NULL GROUP BY ALL)"""
 
 
 def profile_table(con, table: str) -> dict:
@@ -71,15 +78,19 @@ def profile_table(con, table: str) -> dict:
         select += _column_aggregates(i, quote_ident(name), base)
     cur = con.execute(f"SELECT {', '.join(select)} FROM {t}")
     values = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    union = " UNION ALL ".join(_distinct_query(i, quote_ident(n), b, t)
+                               for i, (n, b) in enumerate(zip(names, bases)))
+    shapes = {row[0]: row[1:] for row in con.execute(union).fetchall()}
     rows = values["rows"]
     distinct_rows, = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {t})").fetchone()
 
     columns = []
     for i, (name, storage, base) in enumerate(zip(names, types, bases)):
-        non_null, distinct = values[f"nn_{i}"], values[f"nd_{i}"]
+        non_null, (distinct, *text_stats) = values[f"nn_{i}"], shapes[i]
+        text = dict(zip(TEXT_STATS, text_stats)) if base == "VARCHAR" else None
         col = {
             "name": name,
-            "type": logical_type(storage, distinct, rows),
+            "type": logical_type(storage, distinct, rows, text and text["words"]),
             "storage_type": storage,
             "missing": rows - non_null,
             "missing_share": (rows - non_null) / rows if rows else 0.0,
@@ -89,13 +100,13 @@ def profile_table(con, table: str) -> dict:
         for key in ("min", "max", "mean", "std"):
             if f"{key}_{i}" in values:
                 col[key] = _plain(values[f"{key}_{i}"])
-        if base == "VARCHAR":
+        if text:
             col["text"] = {
-                "mean_length": _plain(values[f"len_{i}"]),
-                "mean_words": _plain(values[f"words_{i}"]),
-                "numeric_like": values[f"num_{i}"],
-                "date_like": values[f"date_{i}"],
-                "leading_zero": values[f"lead0_{i}"],
+                "mean_length": _plain(text["len"]),
+                "mean_words": _plain(text["words"]),
+                "numeric_like": int(text["num"]),
+                "date_like": int(text["date"]),
+                "leading_zero": int(text["lead0"]),
             }
         if base == "BOOLEAN":
             col["true_count"] = values[f"true_{i}"]

@@ -104,12 +104,13 @@ def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
     for col in profile["columns"]:
         name, distinct, non_null = col["name"], col["distinct"], rows - col["missing"]
         text = col.get("text")
-        if rows > 1 and distinct <= 1:
+        if rows > 1 and distinct + (col["missing"] > 0) <= 1:  # one value, or all empty
             out.append(make_warning("constant", lang, name))
             continue
-        if col["missing_share"] >= MOSTLY_MISSING:
+        if col["missing_share"] > MOSTLY_MISSING:
             out.append(make_warning("mostly_missing", lang, name, share=col["missing_share"]))
-        if _looks_like_identifier(col, rows, non_null):
+        wordy = bool(text) and text["mean_words"] >= 4
+        if not wordy and _looks_like_identifier(col, rows, non_null):
             out.append(make_warning("identifier", lang, name, distinct=distinct, rows=rows))
             continue
         if not text or non_null == 0:
@@ -120,7 +121,7 @@ def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
                                     share=text["numeric_like"] / non_null, example=example))
         elif text["date_like"] >= 0.9 * non_null:
             out.append(make_warning("date_as_text", lang, name, example=repr(col.get("min"))))
-        elif col["type"] == "text" and (text["mean_words"] >= 4 or text["mean_length"] >= 40):
+        elif col["type"] == "text" and (wordy or text["mean_length"] >= 40):
             out.append(make_warning("free_text", lang, name, words=text["mean_words"]))
     if profile.get("duplicate_rows"):
         out.append(make_warning("duplicate_rows", lang, None, count=profile["duplicate_rows"],

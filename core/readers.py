@@ -23,6 +23,8 @@ DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Read as missing, as pandas (and so AutoGluon users) would; the data page says so.
 MISSING_MARKERS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A"]
+# No BOOLEAN: DuckDB would turn 'yes'/'no' into true/false, and users must see their own values.
+TYPE_CANDIDATES = ["BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR"]
 
 EMPTY = "The file '{name}' is empty. Choose a file with a header row and at least one data row."
 HEADER_ONLY = (
@@ -248,10 +250,11 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> None:
 def _load_csv(con, source: Source, table: str) -> None:
     sql = (
         f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_csv(?, delim=?, quote='\"', "
-        "escape='\"', header=true, strict_mode=true, encoding=?, nullstr=?, sample_size={sample})"
+        "escape='\"', header=true, strict_mode=true, encoding=?, nullstr=?, sample_size={sample}, "
+        "auto_type_candidates=?)"
     )
     encoding = "latin-1" if source.encoding == "latin-1" else "utf-8"
-    params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS]
+    params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS, TYPE_CANDIDATES]
     try:
         con.execute(sql.format(sample=20480), params)
         return

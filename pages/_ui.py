@@ -16,19 +16,15 @@ log = logging.getLogger("commonground")
 
 def ctx() -> dict:
     """user, audience and language for this view (set by the router on every run)."""
-    if "ctx" not in st.session_state:
-        _hand_over_to_router()
-    return st.session_state["ctx"]
-
-
-def _hand_over_to_router() -> None:
-    # Because pages/ exists, Streamlit runs a deep link that arrives before any
-    # st.navigation call in this server as a bare page file (its legacy multipage
-    # mode). Leave that mode and rerun: the router then opens this same page.
+    # Because pages/ exists, Streamlit may run a page file bare, without the router
+    # (its legacy multipage mode: a deep link before any st.navigation call in this
+    # server, and every AppTest run). Leave that mode and rerun through the router.
     from streamlit.runtime.pages_manager import PagesManager
 
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+    if PagesManager.uses_pages_directory or "ctx" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["ctx"]
 
 
 def t(key: str, **values) -> str:

@@ -25,7 +25,7 @@ if audience != "stakeholder":
                     added = attempt(datasets.add, path, name=name or None,
                                     display_name=uploaded.name, user=ctx()["user"])
             if added:
-                st.session_state["dataset_id"] = added["dataset_id"]
+                st.session_state["dataset_pick"] = added["dataset_id"]
                 key = "upload_added" if added["created"] else "upload_known"
                 st.success(t(key, name=added["name"], rows=added["rows"], columns=len(added["columns"])))
                 found = attempt(datasets.list_datasets) or []
@@ -35,19 +35,18 @@ if not found:
 
 ids = [d["dataset_id"] for d in found]
 names = {d["dataset_id"]: d["name"] for d in found}
-current = st.session_state.get("dataset_id")
-dataset_id = st.selectbox(
-    t("choose_dataset"), ids, index=ids.index(current) if current in ids else 0,
-    format_func=names.get, help=help_for("dataset"),
-)
-st.session_state["dataset_id"] = dataset_id
+if st.session_state.get("dataset_pick") not in ids:
+    st.session_state.pop("dataset_pick", None)  # it was deleted, maybe in another session
+dataset_id = st.selectbox(t("choose_dataset"), ids, format_func=names.get,
+                          help=help_for("dataset"), key="dataset_pick")
 
 lang = ctx()["language"]
 info = attempt(datasets.show, dataset_id, lang=lang)
 if not info:
     st.stop()
 target = st.selectbox(t("choose_target"), [None, *(c["name"] for c in info["columns"])],
-                      format_func=lambda c: t("no_target") if c is None else c, help=help_for("target"))
+                      format_func=lambda c: t("no_target") if c is None else c, help=help_for("target"),
+                      key=f"target_pick_{dataset_id}")
 if target:
     info = attempt(datasets.show, dataset_id, target=target, lang=lang)
     if not info:
@@ -124,6 +123,5 @@ if audience != "stakeholder":
         sure = st.checkbox(t("delete_confirm", name=info["name"]), key=f"confirm_{dataset_id}")
         if st.button(t("delete_button"), type="primary", disabled=not sure):
             if attempt(datasets.delete, dataset_id):
-                st.session_state.pop("dataset_id", None)
                 st.toast(t("deleted", name=info["name"]))
                 st.rerun()

@@ -1,0 +1,44 @@
+"""Shared fixtures: every test gets its own workspace (a real DuckDB file in a temp folder)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    """A fresh COMMONGROUND_HOME per test; nothing is shared between tests."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("COMMONGROUND_HOME", str(home))
+    monkeypatch.setenv("COMMONGROUND_USER", "tester")
+    return home
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """Copy a shipped demo file into the test's folder (so tests may edit it)."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copy(DATA / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def snapshot():
+    """Every table and its row count: a failed action must leave this unchanged."""
+    from core import db
+
+    def take() -> dict:
+        with db.connect() as con:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+    return take

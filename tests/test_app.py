@@ -1,0 +1,130 @@
+"""The real app through streamlit.testing.v1.AppTest: every page, every view, no exception."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import datasets, users
+from tests.conftest import REPO
+
+APP = str(REPO / "streamlit_app.py")
+
+
+@pytest.fixture(autouse=True)
+def router_mode(monkeypatch):
+    """Run pages through the router, as a live server does.
+
+    A server leaves Streamlit's legacy pages/ mode at its first st.navigation call, but
+    AppTest resets that flag before every run, which would run page files bare. (The
+    first deep link on a fresh server is covered by the browser test.)
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+PAGES = ["pages/home.py", "pages/data.py"]
+
+
+def run_app(page=None, user="ana", audience=None, language=None):
+    if audience:
+        users.set_preference(user, "audience", audience)
+    if language:
+        users.set_preference(user, "language", language)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["user"] = user
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def texts(at):
+    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.warning, *at.success,
+                                            *at.info, *at.error, *at.title, *at.subheader])
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("audience", ["stakeholder", "analyst", "expert"])
+def test_every_page_in_every_view_runs_clean(page, audience):
+    at = run_app(page, audience=audience)
+    assert at.title[0].value
+
+
+def test_first_start_seeds_the_demo_data_and_home_says_so():
+    at = run_app()
+    assert "**4** data sets" in texts(at)
+    assert len(datasets.list_datasets()) == 4
+
+
+def test_view_switch_persists_in_duckdb():
+    at = run_app()
+    at.radio(key="pref_audience").set_value("expert").run()
+    assert not at.exception
+    assert users.get_preferences("ana")["audience"] == "expert"
+    assert users.get_preferences("bob")["audience"] == "analyst"  # per user
+
+
+def test_language_switch_changes_labels_and_persists():
+    at = run_app("pages/data.py")
+    at.selectbox(key="pref_language").set_value("pt").run()
+    assert not at.exception
+    assert at.title[0].value == "Dados"
+    assert users.get_preferences("ana")["language"] == "pt"
+
+
+def test_stakeholder_sees_no_upload_or_delete_but_reads_warnings():
+    at = run_app("pages/data.py", audience="stakeholder")
+    assert not at.get("file_uploader") and not at.button
+    at.selectbox(key="dataset_pick").set_value(_id("Titanic passengers")).run()
+    assert "rows are exact copies" in texts(at)
+
+
+def test_expert_sees_the_details_and_the_cli_command():
+    at = run_app("pages/data.py", audience="expert")
+    assert any("python -m core datasets show" in c.value for c in at.code)
+
+
+def test_choosing_a_target_shows_leakage():
+    at = run_app("pages/data.py")
+    at.selectbox(key="dataset_pick").set_value(_id("Bike sharing")).run()
+    at.selectbox(key=f"target_pick_{_id('Bike sharing')}").set_value("bikers").run()
+    assert not at.exception
+    assert "'casual' gives away 'bikers'" in texts(at)
+
+
+def test_rename_and_confirmed_delete_from_the_page():
+    at = run_app("pages/data.py")
+    penguins = _id("Palmer penguins")
+    at.selectbox(key="dataset_pick").set_value(penguins).run()
+    at.text_input(key=f"rename_{penguins}").set_value("Penguins (2007-2009)")
+    at.button[1].click().run()  # [0] is the upload form's submit button
+    assert not at.exception
+    assert datasets.show(penguins)["name"] == "Penguins (2007-2009)"
+    delete = at.button[2]
+    assert delete.disabled  # nothing is deleted without the confirmation tick
+    at.checkbox(key=f"confirm_{penguins}").check().run()
+    at.button[2].click().run()
+    assert not at.exception
+    assert penguins not in {d["dataset_id"] for d in datasets.list_datasets()}
+
+
+def test_rename_to_a_taken_name_shows_the_error_and_changes_nothing():
+    at = run_app("pages/data.py")
+    penguins = _id("Palmer penguins")
+    at.selectbox(key="dataset_pick").set_value(penguins).run()
+    at.text_input(key=f"rename_{penguins}").set_value("german CREDIT")
+    at.button[1].click().run()
+    assert not at.exception
+    assert any("already called 'german CREDIT'" in e.value for e in at.error)
+    assert datasets.show(penguins)["name"] == "Palmer penguins"
+
+
+def _id(name):
+    return next(d["dataset_id"] for d in datasets.list_datasets() if d["name"] == name)

@@ -1,0 +1,110 @@
+"""The real app in a real browser: Streamlit server + Playwright driving Debian's Chromium."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser-home")
+    port = _free_port()
+    env = {**os.environ, "COMMONGROUND_HOME": str(home), "COMMONGROUND_USER": "browser"}
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("Streamlit did not start: " + (home / "server.log").read_text())
+    yield {"url": url, "home": home}
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+    assert "Traceback" not in (home / "server.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run 'make browser' (apt-get install chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def test_deep_link_uploads_a_csv_and_shows_its_profile(server, page, tmp_path):
+    csv = tmp_path / "sales_2024.csv"
+    csv.write_text("region,units,price\n" + "".join(
+        f"{r},{i},{i * 1.5}\n" for i, r in zip(range(60), ["north", "south", "east"] * 20)))
+    # A deep link straight to /data, as the very first request to a fresh server.
+    page.goto(server["url"] + "/data")
+    page.get_by_role("heading", name="Data").first.wait_for(timeout=30000)
+    page.get_by_text("Add a data set").click()
+    page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_role("button", name="Add data set").click()
+    page.get_by_text("Added 'sales_2024': 60 rows, 3 columns.").wait_for(timeout=30000)
+    page.get_by_role("heading", name="sales_2024").wait_for()
+    page.get_by_text("units · Histogram").wait_for()
+    page.get_by_text("region · Most common values").wait_for()
+    assert page.locator("canvas, svg").count() > 0  # Vega charts rendered
+    page.screenshot(path=str(server["home"] / "data_page.png"), full_page=True)
+
+
+def test_a_bad_upload_shows_one_sentence_and_no_traceback(server, page, tmp_path):
+    bad = tmp_path / "ragged.csv"
+    bad.write_text("a,b,c\n1,2,3\n4,5\n")
+    page.goto(server["url"] + "/data")
+    page.get_by_text("Add a data set").click()
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Add data set").click()
+    page.get_by_text("Line 3 of 'ragged.csv' has 2 values but the header has 3 columns").wait_for(timeout=30000)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_view_choice_survives_a_new_session(server, page, browser):
+    page.goto(server["url"] + "/?user=carla")
+    page.get_by_text("Expert", exact=True).click()
+    page.wait_for_timeout(1500)
+    other = browser.new_context().new_page()  # a second browser session, same user
+    other.goto(server["url"] + "/data?user=carla")
+    other.get_by_role("tab", name="Details").wait_for(timeout=30000)
+    other.context.close()

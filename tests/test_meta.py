@@ -1,0 +1,74 @@
+"""House rules that hold for the whole code base."""
+
+import ast
+import re
+import subprocess
+import sys
+
+import glossary
+from core import config
+from tests.conftest import REPO
+
+CORE = sorted((REPO / "core").rglob("*.py"))
+PAGES = sorted(p for p in (REPO / "pages").glob("*.py") if not p.name.startswith("_"))
+UI_SOURCES = [REPO / "streamlit_app.py", *sorted((REPO / "pages").glob("*.py"))]
+
+
+def _imports(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_core_never_imports_streamlit():
+    offenders = [p.name for p in CORE if any(m.split(".")[0] == "streamlit" for m in _imports(p))]
+    assert offenders == []
+    # Also not indirectly: importing every core module must not load streamlit.
+    modules = ", ".join(f"core.{p.stem}" for p in CORE if p.stem not in ("__init__", "__main__"))
+    code = f"import sys, {modules}; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_pages_stay_thin():
+    for page in UI_SOURCES:
+        text = page.read_text()
+        assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE FROM)\b", text), f"SQL in {page.name}"
+        assert "duckdb" not in set(_imports(page)), f"{page.name} talks to DuckDB directly"
+        assert ".fit(" not in text, f"training in {page.name}"
+
+
+def test_every_page_file_is_routed():
+    router = (REPO / "streamlit_app.py").read_text()
+    for page in PAGES:
+        assert f'"pages/{page.name}"' in router, f"{page.name} is not listed in st.navigation"
+
+
+def test_every_setting_is_documented():
+    docs = (REPO / "docs" / "architecture.md").read_text()
+    for name in config.SETTINGS:
+        assert name in docs, f"{name} is missing from docs/architecture.md"
+
+
+def test_every_term_has_both_languages_and_all_fields():
+    for term_id, data in glossary.terms().items():
+        assert data["id"] == term_id
+        for lang in glossary.LANGUAGES:
+            for field in ("term", "short", "reading"):
+                assert data.get(lang, {}).get(field), f"{term_id}: {lang}.{field} missing"
+            assert len(data[lang]["short"].split()) <= 25, f"{term_id}: {lang}.short over 25 words"
+
+
+def test_every_ui_label_used_exists_in_both_languages():
+    labels = glossary._ui_strings()
+    for key, entry in labels.items():
+        assert set(entry) == set(glossary.LANGUAGES), key
+        assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["pt"])), key
+    for source in UI_SOURCES:
+        text = source.read_text()
+        for key in re.findall(r'\b(?:t|glossary\.ui)\(\s*"([a-z_]+)"', text):
+            assert key in labels, f"{source.name} uses label '{key}' that glossary/ui.yaml lacks"
+        for term in re.findall(r'help_(?:for|text)\(\s*"([a-z_]+)"', text):
+            assert term in glossary.terms(), f"{source.name} uses term '{term}' with no glossary entry"
