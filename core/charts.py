@@ -23,6 +23,19 @@ def column_chart(col: dict, *, title: str, count_label: str = "rows") -> alt.Cha
             )
             .properties(height=chart_height(col) - 70)
         )
+    if col.get("top_values") and col["type"] == "number":
+        df = pd.DataFrame(col["top_values"]).assign(order=lambda d: d["value"].astype(float))
+        return (
+            alt.Chart(df, title=title)
+            .mark_bar(color="#4c78a8")
+            .encode(
+                x=alt.X("value:O", sort=alt.EncodingSortField("order"), title=col["name"]),
+                y=alt.Y("count:Q", title=count_label),
+                tooltip=[alt.Tooltip("value:N", title=col["name"]),
+                         alt.Tooltip("count:Q", title=count_label, format=",")],
+            )
+            .properties(height=chart_height(col) - 70)
+        )
     if col.get("top_values"):
         df = pd.DataFrame(col["top_values"])
         return (
@@ -41,7 +54,7 @@ def column_chart(col: dict, *, title: str, count_label: str = "rows") -> alt.Cha
 
 def chart_height(col: dict) -> int:
     """Pixel height that gives each bar room for its label."""
-    if col.get("histogram"):
+    if col.get("histogram") or col["type"] == "number":
         return 240
     return 130 + 28 * max(2, len(col.get("top_values", [])))
 

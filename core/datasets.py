@@ -32,37 +32,54 @@ def file_hash(path: Path) -> str:
 
 def add(path, *, name: str | None = None, display_name: str | None = None,
         sheet: str | None = None, user: str | None = None) -> dict:
-    """Validate and load a file in one transaction; the same content twice is one data set."""
+    """Validate and load a file; the same content twice is one data set.
+
+    The file is read into a staging table first (a failed read may be retried, which an
+    aborted transaction would not allow); one transaction then renames it and writes the
+    registry rows. Any failure drops the staging table, so nothing is left half-written.
+    """
     path = Path(path)
     source = readers.inspect(path, display_name, sheet=sheet)
     content_hash = file_hash(path)
+    if source.sheet:  # each sheet of a workbook is its own data set
+        content_hash = hashlib.sha256(f"{content_hash}:{source.sheet}".encode()).hexdigest()
     dataset_id = "ds_" + content_hash[:12]
-    with db.transaction() as con:
+    wanted = (name or Path(source.display_name).stem).strip()
+    if not wanted:
+        raise InvalidInput("A data set name cannot be empty. Give it a name with --name.")
+    with db.connect() as con:
         existing = con.execute(
             "SELECT dataset_id FROM datasets WHERE content_hash = ?", [content_hash]
         ).fetchone()
         if existing:
             return {**_show(con, existing[0]), "created": False}
-        table = "data_" + dataset_id
-        readers.load(con, source, table)
-        profile = profile_table(con, table)
-        wanted = (name or Path(source.display_name).stem).strip()
-        if not wanted:
-            raise InvalidInput("A data set name cannot be empty. Give it a name with --name.")
-        final_name = _unique_name(con, wanted)
-        con.execute(
-            """INSERT INTO datasets (dataset_id, name, content_hash, source_filename, format,
-                   encoding, delimiter, rows, table_name, profile, created_by)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [dataset_id, final_name, content_hash, source.display_name, source.format,
-             source.encoding, source.delimiter, profile["rows"], table, json.dumps(profile),
-             user or config.default_user()],
-        )
-        con.executemany(
-            "INSERT INTO dataset_columns VALUES (?, ?, ?, ?, ?)",
-            [[dataset_id, i, c["name"], c["type"], c["storage_type"]]
-             for i, c in enumerate(profile["columns"])],
-        )
+        table, staging = "data_" + dataset_id, db.STAGING_PREFIX + dataset_id
+        began = False
+        try:
+            readers.load(con, source, staging)
+            profile = profile_table(con, staging)
+            con.execute("BEGIN")
+            began = True
+            con.execute(f"ALTER TABLE {quote_ident(staging)} RENAME TO {quote_ident(table)}")
+            con.execute(
+                """INSERT INTO datasets (dataset_id, name, content_hash, source_filename, format,
+                       encoding, delimiter, sheet, rows, table_name, profile, created_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [dataset_id, _unique_name(con, wanted), content_hash, source.display_name,
+                 source.format, source.encoding, source.delimiter, source.sheet, profile["rows"],
+                 table, json.dumps(profile), user or config.default_user()],
+            )
+            con.executemany(
+                "INSERT INTO dataset_columns VALUES (?, ?, ?, ?, ?)",
+                [[dataset_id, i, c["name"], c["type"], c["storage_type"]]
+                 for i, c in enumerate(profile["columns"])],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            if began:
+                con.execute("ROLLBACK")
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(staging)}")
+            raise
         return {**_show(con, dataset_id), "created": True}
 
 
@@ -96,12 +113,12 @@ def show(dataset_id: str, *, target: str | None = None, lang: str = "en") -> dic
 def _show(con, dataset_id: str, *, target: str | None = None, lang: str = "en") -> dict:
     row = con.execute(
         """SELECT dataset_id, name, content_hash, source_filename, format, encoding, delimiter,
-                  rows, table_name, profile, created_by, created_at
+                  sheet, rows, table_name, profile, created_by, created_at
            FROM datasets WHERE dataset_id = ?""",
         [dataset_id],
     ).fetchone()
     keys = ["dataset_id", "name", "content_hash", "source_filename", "format", "encoding",
-            "delimiter", "rows", "table_name", "profile", "created_by", "created_at"]
+            "delimiter", "sheet", "rows", "table_name", "profile", "created_by", "created_at"]
     info = dict(zip(keys, row))
     profile = json.loads(info.pop("profile"))
     info["created_at"] = info["created_at"].isoformat(timespec="seconds")

@@ -28,6 +28,7 @@ MIGRATIONS = [
             format VARCHAR NOT NULL,
             encoding VARCHAR,
             delimiter VARCHAR,
+            sheet VARCHAR,
             rows BIGINT NOT NULL,
             table_name VARCHAR NOT NULL,
             profile JSON NOT NULL,
@@ -56,6 +57,8 @@ MIGRATIONS = [
         """,
     ),
 ]
+
+STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
@@ -100,6 +103,12 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         except Exception:
             con.execute("ROLLBACK")
             raise
+    # Only this process has the file open now (DuckDB locks it), so no load is in flight.
+    for (table,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, ?)",
+        [STAGING_PREFIX],
+    ).fetchall():
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ INTEGER_TYPES = NUMERIC_TYPES[:10]
 DATE_TYPES = ("DATE", "TIMESTAMP", "TIME")
 HISTOGRAM_BINS = 20
 TOP_VALUES = 8
+DISCRETE_VALUES = 40
 # Formats tried when a text column may hold dates (DuckDB's ISO dates are already typed).
 DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y"]
 
@@ -120,7 +121,10 @@ def _add_distributions(con, t: str, columns: list[dict]) -> None:
     tops, hists = [], []
     for i, col in enumerate(columns):
         q = quote_ident(col["name"])
-        continuous = col["type"] == "number" and col["distinct"] > HISTOGRAM_BINS
+        # Whole numbers with few values (hours, counts) read better as one bar per value.
+        limit = DISCRETE_VALUES if col["type"] == "number" else TOP_VALUES
+        continuous = col["type"] == "number" and col["distinct"] > (
+            DISCRETE_VALUES if col["integer"] else HISTOGRAM_BINS)
         if continuous and col["min"] is not None and col["max"] > col["min"]:
             hists.append(
                 f"histogram({q}, equi_width_bins({col['min']!r}::DOUBLE, {col['max']!r}::DOUBLE, "
@@ -129,7 +133,7 @@ def _add_distributions(con, t: str, columns: list[dict]) -> None:
         elif col["type"] != "date" and col["distinct"] > 0:
             tops.append(
                 f"(SELECT {i} AS i, {q}::VARCHAR AS value, count(*) AS n FROM {t} "
-                f"WHERE {q} IS NOT NULL GROUP BY ALL ORDER BY n DESC, value LIMIT {TOP_VALUES})"
+                f"WHERE {q} IS NOT NULL GROUP BY ALL ORDER BY n DESC, value LIMIT {limit})"
             )
     if tops:
         for i, value, n in con.execute(" UNION ALL ".join(tops)).fetchall():

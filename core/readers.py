@@ -56,7 +56,7 @@ UNNAMED_COLUMN = (
     "Give every column a name and upload it again."
 )
 TOO_BIG = (
-    "The file '{name}' is {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit. "
+    "The file '{name}' is {size_mb:.1f} MB, over the {limit_mb:g} MB limit. "
     "Upload a smaller sample, or raise COMMONGROUND_MAX_UPLOAD_MB."
 )
 NO_SHEETS = (
@@ -248,28 +248,37 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> None:
 
 
 def _load_csv(con, source: Source, table: str) -> None:
+    # skip=0: otherwise DuckDB's sniffer may skip rows above a ragged line and take it as the header.
     sql = (
         f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_csv(?, delim=?, quote='\"', "
-        "escape='\"', header=true, strict_mode=true, encoding=?, nullstr=?, sample_size={sample}, "
-        "auto_type_candidates=?)"
+        "escape='\"', header=true, skip=0, strict_mode=true, encoding=?, nullstr=?, "
+        "sample_size={sample}, auto_type_candidates=?)"
     )
-    encoding = "latin-1" if source.encoding == "latin-1" else "utf-8"
-    params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS, TYPE_CANDIDATES]
-    try:
-        con.execute(sql.format(sample=20480), params)
-        return
-    except duckdb.Error as exc:
-        first_error = exc
-    _diagnose_csv(source)  # raises the precise message when it can find the bad line
-    if "convert" in str(first_error).lower():
-        # Types sniffed on the first rows did not hold further down: sniff the whole file.
+
+    def attempt(sample: int) -> duckdb.Error | None:
+        encoding = "latin-1" if source.encoding == "latin-1" else "utf-8"
+        params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS, TYPE_CANDIDATES]
         try:
-            con.execute(sql.format(sample=-1), params)
-            return
+            con.execute(sql.format(sample=sample), params)
+            return None
         except duckdb.Error as exc:
-            first_error = exc
+            return exc
+
+    error = attempt(20480)
+    if error and "unicode" in str(error).lower() and source.encoding != "latin-1":
+        # A non-UTF-8 byte beyond the sampled start: the file is Latin-1 after all.
+        source.encoding = "latin-1"
+        error = attempt(20480)
+    if error is None:
+        return
+    _diagnose_csv(source)  # raises the precise message when it can find the bad line
+    if "convert" in str(error).lower():
+        # Types sniffed on the first rows did not hold further down: sniff the whole file.
+        error = attempt(-1)
+        if error is None:
+            return
     raise InvalidInput(
-        UNREADABLE.format(name=source.display_name, format="CSV", detail=_first_line(first_error))
+        UNREADABLE.format(name=source.display_name, format="CSV", detail=_first_line(error))
     ) from None
 
 
@@ -278,23 +287,24 @@ def _diagnose_csv(source: Source) -> None:
     encoding = "latin-1" if source.encoding == "latin-1" else source.encoding
     with open(source.path, newline="", encoding=encoding, errors="replace") as fh:
         reader = csv.reader(fh, delimiter=source.delimiter, strict=True)
+        first_line = 1  # where the record being read starts (a quoted field may span lines)
         try:
             header = next(reader)
+            first_line = reader.line_num + 1
             for row in reader:
                 if row and len(row) != len(header):
                     raise InvalidInput(
                         RAGGED.format(
-                            line=reader.line_num,
+                            line=first_line,
                             name=source.display_name,
                             found=len(row),
                             expected=len(header),
                             delimiter=DELIMITER_NAMES[source.delimiter],
                         )
                     )
+                first_line = reader.line_num + 1
         except csv.Error:
-            raise InvalidInput(
-                UNCLOSED_QUOTE.format(line=reader.line_num, name=source.display_name)
-            ) from None
+            raise InvalidInput(UNCLOSED_QUOTE.format(line=first_line, name=source.display_name)) from None
 
 
 def _load_xlsx(con, source: Source, table: str) -> None:

@@ -72,7 +72,7 @@ shown = st.tabs(tabs)
 with shown[0]:
     grid = st.columns(2)
     for i, col in enumerate(info["columns"]):
-        term = "histogram" if col.get("histogram") else "top_values"
+        term = "histogram" if col["type"] == "number" else "top_values"
         chart = charts.column_chart(col, title=f"{col['name']} · {t('chart_' + term)}",
                                     count_label=t("rows_label"))
         with grid[i % 2]:
@@ -109,7 +109,7 @@ with shown[2]:
 if audience == "expert":
     with shown[3]:
         st.json({k: info[k] for k in ("dataset_id", "content_hash", "source_filename", "format",
-                                       "encoding", "delimiter", "rows", "duplicate_rows",
+                                       "encoding", "delimiter", "sheet", "rows", "duplicate_rows",
                                        "table_name", "created_by", "created_at")})
         st.code(f"python -m core datasets show {dataset_id}"
                 + (f" --target {target}" if target else "") + " --json", language="bash")

@@ -130,12 +130,6 @@ def test_utf16_is_refused_with_advice(write, refuse, content):
         pytest.param('a,b,c\n1,"two\nlines",3\n4,5\n', 4, 2, id="line-counts-newlines-inside-quotes"),
         pytest.param(
             "a,b,c\n1,2,3\n4,5,6\n7,8,9\n1,2,3,4,5\n", 5, 5, id="too-many-on-last-line",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="core bug: DuckDB's sniffer takes the wider last line as the header "
-                "(skipping the rows above), so the message is \"has a header (1, 2, 3, 4, 5) "
-                "but no data rows\" instead of naming line 5",
-            ),
         ),
     ],
 )
@@ -160,11 +154,6 @@ def test_ragged_row_names_the_detected_delimiter(write, refuse):
         pytest.param('a,b,c\n1,"2,3\n', id="quote-on-last-line"),
         pytest.param(
             'a,b,c\n1,"2,3\n4,5,6\n7,8,9\n', id="quote-followed-by-more-lines",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="core bug: the line reported is where Python's csv reader hit the end of "
-                "the file (line 4), not the line that opens the quote (line 2)",
-            ),
         ),
     ],
 )
@@ -218,11 +207,6 @@ def test_file_over_the_size_limit(write, refuse, monkeypatch):
     assert "Upload a smaller sample, or raise COMMONGROUND_MAX_UPLOAD_MB" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: TOO_BIG formats the limit with {:.0f}, so a 0.5 MB limit is shown as "
-    "'over the 0 MB limit'",
-)
 def test_size_limit_message_shows_a_fractional_limit(write, refuse, monkeypatch):
     path = write("large.csv", b"a,b\n" + b"1,2\n" * 160_000)  # about 0.61 MB
     monkeypatch.setenv("COMMONGROUND_MAX_UPLOAD_MB", "0.5")

@@ -67,3 +67,17 @@ def test_cli_and_library_share_the_file_without_lock_errors():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert len(datasets.list_datasets()) == 3
+
+
+def test_a_staging_table_left_by_a_crash_is_dropped_at_the_next_start(monkeypatch):
+    import duckdb
+
+    with db.connect():
+        pass
+    raw = duckdb.connect(str(db.db_path()))
+    raw.execute(f"CREATE TABLE {db.STAGING_PREFIX}ds_crashed AS SELECT 1 AS x")
+    raw.close()
+    monkeypatch.setattr(db, "_migrated", set())  # as a fresh process would start
+    with db.connect() as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    assert f"{db.STAGING_PREFIX}ds_crashed" not in names

@@ -127,12 +127,6 @@ def test_latin1_accents_read_back_exactly(tmp_path):
     assert frame["drink"].tolist() == ["café", "chá"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: encoding is judged on the first 64 KiB only; a Latin-1 byte further down "
-    "is neither read nor named: the message is 'could not be read as CSV: CSV Error on Line: 8002' "
-    "instead of the BAD_ENCODING advice (or loading it as Latin-1)",
-)
 def test_latin1_character_after_the_sample_is_read_or_named(tmp_path):
     path = tmp_path / "late_latin.csv"
     body = "id,city\n" + "".join(f"{i},Lisboa\n" for i in range(8000)) + "9999,São Paulo\n"
@@ -196,11 +190,6 @@ def test_xlsx_sheet_option_reads_that_sheet(two_sheets):
     assert _col(info, "region")["type"] == "category"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: data sets are deduplicated by file hash only, so add(book, sheet='Second') "
-    "after add(book) returns the first sheet's data set (created=False, columns score/label/count)",
-)
 def test_xlsx_second_sheet_after_first_is_a_new_data_set(two_sheets):
     first = datasets.add(two_sheets)
 
