@@ -29,7 +29,8 @@ def column_chart(col: dict, *, title: str, count_label: str = "rows") -> alt.Cha
             alt.Chart(df, title=title)
             .mark_bar(color="#4c78a8")
             .encode(
-                x=alt.X("value:O", sort=alt.EncodingSortField("order"), title=col["name"]),
+                x=alt.X("value:O", sort=alt.EncodingSortField("order"), title=col["name"],
+                        axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("count:Q", title=count_label),
                 tooltip=[alt.Tooltip("value:N", title=col["name"]),
                          alt.Tooltip("count:Q", title=count_label, format=",")],

@@ -31,6 +31,12 @@ def t(key: str, **values) -> str:
     return glossary.ui(key, ctx()["language"], **values)
 
 
+def num(value: int) -> str:
+    """A whole number with the language's thousands separator (1,000 / 1.000)."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if ctx()["language"] == "pt" else text
+
+
 def help_for(term_id: str) -> str:
     return glossary.help_text(term_id, ctx()["language"])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import charts, datasets
-from pages._ui import attempt, ctx, help_for, t
+from pages._ui import attempt, ctx, help_for, num, t
 
 audience = ctx()["audience"]
 st.title(t("page_data"))
@@ -27,7 +27,7 @@ if audience != "stakeholder":
             if added:
                 st.session_state["dataset_pick"] = added["dataset_id"]
                 key = "upload_added" if added["created"] else "upload_known"
-                st.success(t(key, name=added["name"], rows=added["rows"], columns=len(added["columns"])))
+                st.success(t(key, name=added["name"], rows=num(added["rows"]), columns=len(added["columns"])))
                 found = attempt(datasets.list_datasets) or []
 if not found:
     st.info(t("no_datasets"))
@@ -54,7 +54,7 @@ if target:
 
 warnings = info["warnings"]
 st.subheader(info["name"])
-st.markdown(t("dataset_summary" if warnings else "dataset_summary_clean", rows=f"{info['rows']:,}",
+st.markdown(t("dataset_summary" if warnings else "dataset_summary_clean", rows=num(info["rows"]),
               columns=len(info["columns"]), warnings=len(warnings)))
 
 if warnings:
@@ -103,7 +103,7 @@ with shown[1]:
 with shown[2]:
     rows = attempt(datasets.preview, dataset_id, 100)
     if rows is not None:
-        st.caption(t("rows_caption", shown=len(rows), rows=f"{info['rows']:,}"))
+        st.caption(t("rows_caption", shown=len(rows), rows=num(info["rows"])))
         st.dataframe(rows, hide_index=True, width="stretch")
 
 if audience == "expert":
