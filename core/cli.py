@@ -9,7 +9,8 @@ import json
 import sys
 import traceback
 
-from core import config, datasets, users
+from core import config, datasets, runs, users
+from core.runspec import QUALITIES, RunSpec, load_hyperparameters_file
 from core.errors import UserError, one_line
 
 
@@ -48,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     dele.add_argument("--yes", action="store_true", help="Confirm the deletion.")
     dele.add_argument("--json", action="store_true")
 
+    rs = sub.add_parser("runs", help="Start, follow and cancel training runs.")
+    rsub = rs.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    for verb, text in (("start", "Validate and start (or queue) a run."),
+                       ("plan", "Validate a run and show its plan and resource estimate, without starting it.")):
+        st = rsub.add_parser(verb, help=text)
+        _run_spec_arguments(st)
+        st.add_argument("--json", action="store_true")
+        if verb == "start":
+            st.add_argument("--wait", action="store_true", help="Block until the run ends.")
+    rl = rsub.add_parser("list", help="List runs, newest first.")
+    rl.add_argument("--json", action="store_true")
+    for verb in ("show", "cancel"):
+        r = rsub.add_parser(verb, help=f"{verb.capitalize()} a run.")
+        r.add_argument("run_id")
+        r.add_argument("--json", action="store_true")
+
     pref = sub.add_parser("preferences", help="Show or set a user's audience and language.")
     psub = pref.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pshow = psub.add_parser("show")
@@ -59,6 +76,47 @@ def build_parser() -> argparse.ArgumentParser:
     pset.add_argument("--user", default=None)
     pset.add_argument("--json", action="store_true")
     return p
+
+
+def _run_spec_arguments(p) -> None:
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--target", required=True)
+    p.add_argument("--goal")
+    p.add_argument("--metric", dest="eval_metric")
+    p.add_argument("--quality", choices=list(QUALITIES), default="balanced")
+    p.add_argument("--time-limit", type=float, default=60)
+    p.add_argument("--exclude", nargs="*", default=[])
+    p.add_argument("--sensitive", nargs="*", default=[])
+    p.add_argument("--sensitive-as-inputs", action="store_true")
+    p.add_argument("--holdout", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--preset")
+    p.add_argument("--family", nargs="*", dest="model_families", help="Model families to include.")
+    p.add_argument("--hyperparameters", help="YAML or JSON file of per-family hyperparameters.")
+    p.add_argument("--bag-folds", type=int, dest="num_bag_folds")
+    p.add_argument("--stack-levels", type=int, dest="num_stack_levels")
+    p.add_argument("--dynamic-stacking", choices=["on", "off"])
+    p.add_argument("--infer-limit", type=float, help="Seconds per row allowed for prediction.")
+    p.add_argument("--calibrate-threshold", choices=["on", "off"])
+    p.add_argument("--sample-weight")
+    p.add_argument("--cpus", type=int, dest="num_cpus")
+    p.add_argument("--memory-gb", type=float, dest="memory_limit_gb")
+    p.add_argument("--parent", dest="parent_run_id")
+
+
+def _spec_from(args) -> RunSpec:
+    onoff = {"on": True, "off": False, None: None}
+    return RunSpec(
+        dataset_id=args.dataset, target=args.target, goal=args.goal, eval_metric=args.eval_metric,
+        quality=args.quality, time_limit=args.time_limit, exclude=args.exclude, sensitive=args.sensitive,
+        sensitive_as_inputs=args.sensitive_as_inputs, holdout=args.holdout, seed=args.seed,
+        preset=args.preset, model_families=args.model_families,
+        hyperparameters=load_hyperparameters_file(args.hyperparameters) if args.hyperparameters else None,
+        num_bag_folds=args.num_bag_folds, num_stack_levels=args.num_stack_levels,
+        dynamic_stacking=onoff[args.dynamic_stacking], infer_limit=args.infer_limit,
+        calibrate_decision_threshold=onoff[args.calibrate_threshold], sample_weight=args.sample_weight,
+        num_cpus=args.num_cpus, memory_limit_gb=args.memory_limit_gb, parent_run_id=args.parent_run_id,
+    )
 
 
 def run(args) -> object:
@@ -80,6 +138,18 @@ def run(args) -> object:
                     f"Deleting '{args.dataset_id}' cannot be undone. Add --yes to confirm."
                 )
             return datasets.delete(args.dataset_id)
+    if args.command == "runs":
+        if args.action == "plan":
+            return runs.plan(_spec_from(args))
+        if args.action == "start":
+            started = runs.start(_spec_from(args))
+            return runs.wait(started["run_id"]) if args.wait else started
+        if args.action == "list":
+            return runs.list_runs()
+        if args.action == "show":
+            return runs.show(args.run_id)
+        if args.action == "cancel":
+            return runs.cancel(args.run_id)
     if args.command == "preferences":
         user = args.user or config.default_user()
         if args.action == "show":
@@ -91,6 +161,8 @@ def run(args) -> object:
 def _human(result) -> str:
     if isinstance(result, list):
         return "\n".join(_human(r) for r in result) or "(none)"
+    if isinstance(result, dict) and "run_id" in result and "models" in result:
+        return f"{result['run_id']}  {result['status']}  {result['summary']}"
     if isinstance(result, dict) and "warnings" in result:
         lines = [f"{result['dataset_id']}  {result['name']}  {result['rows']} rows, "
                  f"{len(result['columns'])} columns"]

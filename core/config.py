@@ -37,6 +37,11 @@ SETTINGS = {
             "Name recorded as 'who' when no name is given in the app or with --user (default: the OS user).",
         ),
         Setting(
+            "COMMONGROUND_MAX_PARALLEL_RUNS",
+            "",
+            "Runs that train at once; more are queued (default: half the CPU cores, at least 1).",
+        ),
+        Setting(
             "COMMONGROUND_LOCK_TIMEOUT",
             "10",
             "Seconds to keep retrying when another process holds the database file.",

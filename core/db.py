@@ -56,6 +56,53 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            dataset_id VARCHAR NOT NULL,
+            dataset_hash VARCHAR NOT NULL,
+            dataset_name VARCHAR,
+            target VARCHAR NOT NULL,
+            problem_type VARCHAR NOT NULL,
+            eval_metric VARCHAR NOT NULL,
+            goal VARCHAR,
+            quality VARCHAR NOT NULL,
+            time_limit DOUBLE NOT NULL,
+            seed INTEGER NOT NULL,
+            status VARCHAR NOT NULL,
+            error VARCHAR,
+            spec JSON NOT NULL,
+            plan JSON NOT NULL,
+            environment JSON NOT NULL,
+            executor_handle JSON,
+            run_dir VARCHAR NOT NULL,
+            parent_run_id VARCHAR,
+            current_model VARCHAR,
+            chosen_model VARCHAR,
+            holdout_metrics JSON,
+            details JSON,
+            events_offset BIGINT NOT NULL DEFAULT 0,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            started_at DOUBLE,
+            first_model_at DOUBLE,
+            ended_at DOUBLE
+        );
+        CREATE TABLE run_models (
+            run_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            score_val DOUBLE,
+            score_test DOUBLE,
+            fit_time DOUBLE,
+            predict_time DOUBLE,
+            stack_level INTEGER,
+            recorded_at DOUBLE,
+            PRIMARY KEY (run_id, model)
+        );
+        """,
+    ),
 ]
 
 STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start

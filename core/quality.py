@@ -246,3 +246,19 @@ def _sum_leaks(con, t, y, target, cols, lang) -> list[dict]:
                 text = detail.format(column=a, op=op, other=b, share=share)
                 out.append(make_warning("leakage", lang, col, target=target, detail=text))
     return out
+
+
+SENSITIVE_NAME = re.compile(
+    r"(^|_)(sex|gender|race|ethnic\w*|age|religion|nationality|national_origin|marital\w*|"
+    r"disab\w*|pregnan\w*|sexual_orientation|skin\w*|color|colour)($|_)", re.IGNORECASE)
+SENSITIVE_VALUES = {"male", "female", "man", "woman", "men", "women", "non-binary"}
+
+
+def suggest_sensitive(profile: dict) -> list[str]:
+    """Columns a fairness review would look at, from their names and values."""
+    out = []
+    for col in profile["columns"]:
+        values = {str(v["value"]).strip().lower() for v in col.get("top_values", [])}
+        if SENSITIVE_NAME.search(col["name"]) or (values and values & SENSITIVE_VALUES):
+            out.append(col["name"])
+    return out

@@ -1,0 +1,113 @@
+"""One training run, in its own process: `python -m core.worker RUN_DIR`.
+
+It executes the plan the launcher wrote (plan.json) and reports through events.jsonl in
+the run folder; it never holds the database during training. At the end it asks core.runs
+to ingest its events and start the next queued run (a short, retried DuckDB write).
+"""
+
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+
+class EventLog:
+    """Append-only JSON lines; each line is written whole and flushed, so readers see complete events."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def emit(self, event: str, **data) -> None:
+        line = json.dumps({"t": time.time(), "event": event, **data}, default=str)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+class _DropTorchNoise(logging.Filter):
+    def filter(self, record):
+        return "import torch" not in record.getMessage()
+
+
+def run(run_dir: Path) -> None:
+    events = EventLog(run_dir / "events.jsonl")
+    plan = json.loads((run_dir / "plan.json").read_text())
+    events.emit("started", pid=os.getpid())
+    for handler in logging.getLogger().handlers + [logging.getLogger("autogluon")]:
+        handler.addFilter(_DropTorchNoise())
+    try:
+        import pandas as pd
+        from autogluon.core.metrics import get_metric
+        from autogluon.tabular import TabularPredictor
+        from sklearn.model_selection import train_test_split
+
+        from core.progress import Progress, natural as _natural
+
+        label, problem_type = plan["label"], plan["problem_type"]
+        data = pd.read_parquet(run_dir / "data.parquet")
+        data = data[data[label].notna()].reset_index(drop=True)
+        stratify = None
+        if problem_type != "regression" and data[label].value_counts().min() >= 2:
+            stratify = data[label]
+        train, holdout = train_test_split(data, test_size=plan["holdout"], random_state=plan["seed"],
+                                          stratify=stratify)
+        pd.DataFrame({"row": holdout.index}).to_parquet(run_dir / "holdout_rows.parquet")
+        columns = plan["features"] + [label] + ([plan["sample_weight"]] if plan.get("sample_weight") else [])
+        train, holdout = train[columns], holdout[columns]
+        greater = get_metric(plan["eval_metric"], problem_type).greater_is_better
+        events.emit("split", train_rows=len(train), holdout_rows=len(holdout))
+
+        predictor = TabularPredictor(
+            label=label, problem_type=problem_type, eval_metric=plan["eval_metric"],
+            path=str(run_dir / "model"), sample_weight=plan.get("sample_weight"), verbosity=2,
+        )
+        predictor.fit(train, callbacks=[Progress(events, greater)], **plan["fit_kwargs"])
+
+        board = predictor.leaderboard(holdout, silent=True)
+        models = [
+            {"model": r.model, "score_val": _natural(r.score_val, greater),
+             "score_test": _natural(r.score_test, greater), "fit_time": r.fit_time,
+             "predict_time": r.pred_time_val, "stack_level": int(r.stack_level)}
+            for r in board.itertuples()
+        ]
+        metrics = predictor.evaluate(holdout, silent=True)
+        holdout_metrics = {
+            name: _natural(value, get_metric(name, problem_type).greater_is_better)
+            for name, value in metrics.items() if isinstance(value, (int, float))
+        }
+        failures = predictor.model_failures(verbose=False) if hasattr(predictor, "model_failures") else None
+        failure_rows = [] if failures is None or len(failures) == 0 else [
+            {"model": str(r.get("model")), "reason": str(r.get("exc_str") or r.get("exc_type"))}
+            for r in failures.to_dict("records")
+        ]
+        info = predictor.info()
+        events.emit(
+            "finished",
+            chosen_model=predictor.model_best,
+            models=models,
+            holdout_metrics=holdout_metrics,
+            failures=failure_rows,
+            positive_class=str(predictor.positive_class) if problem_type == "binary" else None,
+            classes=[str(c) for c in predictor.class_labels] if predictor.class_labels else None,
+            features_used=list(predictor.features()),
+            features_dropped=sorted(set(plan["features"]) - set(predictor.features())),
+            autogluon_version=info.get("version"),
+        )
+    except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
+        traceback.print_exc()
+        events.emit("failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        try:
+            from core import runs
+
+            runs.after_worker(plan["run_id"])
+        except Exception:
+            traceback.print_exc()
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]))
