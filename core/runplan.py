@@ -209,4 +209,8 @@ def _fit_kwargs(spec: RunSpec) -> dict:
         "memory_limit": spec.memory_limit_gb,
     }
     kwargs.update({k: v for k, v in optional.items() if v is not None})
+    if spec.dynamic_stacking is None and spec.quality != "fast" and spec.time_limit < 900:
+        # DyStack spends a quarter of the budget on a trial fit whose models are thrown away;
+        # on short budgets that time is better spent on the models that are kept.
+        kwargs["dynamic_stacking"] = False
     return kwargs

@@ -298,7 +298,9 @@ def summary(run: dict, models: list[dict]) -> str:
         shown = "" if score is None else f" scores {score:.3g} {run['eval_metric']} on the holdout rows it never saw"
         return f"Finished: {len(models)} models trained; the chosen model, {run['chosen_model']},{shown}."
     if status == "cancelled":
-        return f"Cancelled after {len(models)} models; they are kept."
+        if not models:
+            return "Cancelled before any model finished training."
+        return f"Cancelled after {len(models)} models; they are kept and can be used."
     return run["error"] or status
 
 

@@ -13,19 +13,13 @@ import time
 import traceback
 from pathlib import Path
 
+from core.events import EventLog
 
-class EventLog:
-    """Append-only JSON lines; each line is written whole and flushed, so readers see complete events."""
 
-    def __init__(self, path: Path):
-        self.path = path
-
-    def emit(self, event: str, **data) -> None:
-        line = json.dumps({"t": time.time(), "event": event, **data}, default=str)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+def _higher_is_better(scorer) -> bool:
+    # AutoGluon flips error metrics so that its `greater_is_better` is always True;
+    # `greater_is_better_internal` says which way the metric itself points.
+    return bool(getattr(scorer, "greater_is_better_internal", scorer.greater_is_better))
 
 
 class _DropTorchNoise(logging.Filter):
@@ -40,6 +34,7 @@ def run(run_dir: Path) -> None:
     for handler in logging.getLogger().handlers + [logging.getLogger("autogluon")]:
         handler.addFilter(_DropTorchNoise())
     try:
+        import numpy as np
         import pandas as pd
         from autogluon.core.metrics import get_metric
         from autogluon.tabular import TabularPredictor
@@ -58,7 +53,7 @@ def run(run_dir: Path) -> None:
         pd.DataFrame({"row": holdout.index}).to_parquet(run_dir / "holdout_rows.parquet")
         columns = plan["features"] + [label] + ([plan["sample_weight"]] if plan.get("sample_weight") else [])
         train, holdout = train[columns], holdout[columns]
-        greater = get_metric(plan["eval_metric"], problem_type).greater_is_better
+        greater = _higher_is_better(get_metric(plan["eval_metric"], problem_type))
         events.emit("split", train_rows=len(train), holdout_rows=len(holdout))
 
         predictor = TabularPredictor(
@@ -76,8 +71,8 @@ def run(run_dir: Path) -> None:
         ]
         metrics = predictor.evaluate(holdout, silent=True)
         holdout_metrics = {
-            name: _natural(value, get_metric(name, problem_type).greater_is_better)
-            for name, value in metrics.items() if isinstance(value, (int, float))
+            name: _natural(value, _higher_is_better(get_metric(name, problem_type)))
+            for name, value in metrics.items() if isinstance(value, (int, float, np.floating))
         }
         failures = predictor.model_failures(verbose=False) if hasattr(predictor, "model_failures") else None
         failure_rows = [] if failures is None or len(failures) == 0 else [
