@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install install-test browser bench clean-workspace
+.PHONY: run test install install-test browser bench bench-runs
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ test: $(VENV)/.installed-test browser
 
 bench: $(VENV)/.installed
 	$(PY) bench/ingest.py
+
+bench-runs: $(VENV)/.installed bench/requirements.txt
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/runs.py

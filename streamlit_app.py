@@ -72,4 +72,9 @@ pages = [
     st.Page("pages/home.py", title=glossary.ui("page_home", lang), icon=":material/home:", default=True),
     st.Page("pages/data.py", title=glossary.ui("page_data", lang), icon=":material/table_chart:", url_path="data"),
 ]
+if prefs["audience"] != "stakeholder":  # stakeholders read results; they do not launch runs
+    pages.append(st.Page("pages/train.py", title=glossary.ui("page_train", lang),
+                         icon=":material/model_training:", url_path="train"))
+pages.append(st.Page("pages/runs.py", title=glossary.ui("page_runs", lang), icon=":material/monitoring:",
+                     url_path="runs"))
 st.navigation(pages).run()

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import sys
-import time
 import traceback
 from pathlib import Path
 

@@ -26,7 +26,7 @@ def router_mode(monkeypatch):
         pages_manager.PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-PAGES = ["pages/home.py", "pages/data.py"]
+PAGES = ["pages/home.py", "pages/data.py", "pages/runs.py"]
 
 
 def run_app(page=None, user="ana", audience=None, language=None):
@@ -55,6 +55,12 @@ def texts(at):
 def test_every_page_in_every_view_runs_clean(page, audience):
     at = run_app(page, audience=audience)
     assert at.title[0].value
+
+
+@pytest.mark.parametrize("audience", ["analyst", "expert"])
+def test_train_page_runs_clean_for_those_who_train(audience):
+    at = run_app("pages/train.py", audience=audience)
+    assert at.button  # the launch button
 
 
 def test_first_start_seeds_the_demo_data_and_home_says_so():

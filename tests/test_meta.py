@@ -68,7 +68,26 @@ def test_every_ui_label_used_exists_in_both_languages():
         assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["pt"])), key
     for source in UI_SOURCES:
         text = source.read_text()
-        for key in re.findall(r'\b(?:t|glossary\.ui)\(\s*"([a-z_]+)"', text):
+        for key in re.findall(r'\b(?:t|glossary\.ui)\(\s*"([a-z_]+)"\s*[,)]', text):
             assert key in labels, f"{source.name} uses label '{key}' that glossary/ui.yaml lacks"
         for term in re.findall(r'help_(?:for|text)\(\s*"([a-z_]+)"', text):
             assert term in glossary.terms(), f"{source.name} uses term '{term}' with no glossary entry"
+
+
+def test_labels_built_from_names_exist():
+    from core.runs import TERMINAL
+    from core.runspec import GOALS, QUALITIES
+
+    labels = glossary._ui_strings()
+    needed = {f"goal_{g}" for goals in GOALS.values() for g in goals}
+    needed |= {f"quality_{q}" for q in QUALITIES} | {f"status_{s}" for s in ("queued", "running", *TERMINAL)}
+    needed |= {f"home_next_{a}" for a in ("stakeholder", "analyst", "expert")}
+    needed |= {f"chart_{c}" for c in ("histogram", "top_values")}
+    assert needed <= set(labels), needed - set(labels)
+
+
+def test_every_metric_offered_has_a_glossary_term():
+    from core.runspec import METRICS
+
+    offered = {m for metrics in METRICS.values() for m in metrics}
+    assert offered <= set(glossary.terms()), offered - set(glossary.terms())

@@ -1,0 +1,159 @@
+"""Train: a no-code run form for analysts, with every AutoGluon control one click away for experts."""
+
+import streamlit as st
+
+from core import datasets, runplan, runs
+from core.quality import suggest_sensitive
+from core.runspec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
+                          parse_hyperparameters)
+from pages._ui import attempt, ctx, help_for, num, show_error, t
+
+audience = ctx()["audience"]
+state = st.session_state
+st.title(t("page_train"))
+st.markdown(t("train_intro"))
+
+
+def remember(key: str, default, valid=None) -> None:
+    """Widgets read their value from session state; set a sensible one before each is drawn."""
+    if key not in state or (valid is not None and not _fits(state[key], valid)):
+        state[key] = default
+
+
+def _fits(value, valid) -> bool:
+    return set(value) <= set(valid) if isinstance(value, list) else value in valid
+
+
+# "Tweak and re-run" on the Runs page leaves form values here: they pre-fill the widgets.
+for key, value in state.pop("tweak_form", {}).items():
+    state[key] = value
+
+found = attempt(datasets.list_datasets) or []
+if not found:
+    st.info(t("no_datasets"))
+    st.stop()
+names = {d["dataset_id"]: d["name"] for d in found}
+remember("train_dataset_id", state.get("dataset_pick", found[0]["dataset_id"]), names)
+dataset_id = st.selectbox(t("choose_dataset"), list(names), format_func=names.get,
+                          key="train_dataset_id", help=help_for("dataset"))
+info = attempt(datasets.show, dataset_id, lang=ctx()["language"])
+if not info:
+    st.stop()
+columns = [c["name"] for c in info["columns"]]
+demo_targets = {name: target for _, name, target in datasets.DEMO_DATASETS}
+remember("train_target", demo_targets.get(info["name"], columns[-1]) if demo_targets.get(info["name"]) in columns
+         else columns[-1], columns)
+target = st.selectbox(t("train_target"), columns, key="train_target", help=help_for("target"))
+try:
+    kind = runplan.problem_type(info, target)
+except Exception as exc:  # a target that cannot be predicted: say why, change nothing
+    show_error(exc)
+    st.stop()
+st.info(runplan.describe_problem(info, target, kind), icon=":material/target:")
+info = attempt(datasets.show, dataset_id, target=target, lang=ctx()["language"]) or info
+
+remember("train_goal", next(iter(GOALS[kind])), GOALS[kind])
+goal = st.radio(t("train_goal"), list(GOALS[kind]), key="train_goal", help=help_for("goal"),
+                format_func=lambda g: f"{t('goal_' + g)} ({GOALS[kind][g]})")
+
+left, right = st.columns(2)
+remember("train_time_limit", 60 if info["rows"] * len(columns) < 2_000_000 else 300, TIME_BUDGETS)
+time_limit = left.select_slider(t("train_time"), TIME_BUDGETS, key="train_time_limit",
+                                format_func=lambda s: t("minutes", n=s // 60), help=help_for("time_budget"))
+remember("train_quality", "balanced", QUALITIES)
+quality = right.radio(t("train_quality"), list(QUALITIES), key="train_quality",
+                      format_func=lambda q: t("quality_" + q), help=help_for("quality_level"))
+
+candidates = [c for c in columns if c != target]
+suggested = runplan.default_exclusions(info)
+remember("train_exclude", [s["column"] for s in suggested if s["column"] in candidates], candidates)
+exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"))
+for s in suggested:
+    st.caption(f"**{s['column']}**: {s['reason']}")
+remember("train_sensitive", [c for c in suggest_sensitive(info) if c != target], candidates)
+sensitive = st.multiselect(t("train_sensitive"), candidates, key="train_sensitive",
+                           help=help_for("sensitive_feature"))
+remember("train_sensitive_as_inputs", False)
+sensitive_as_inputs = st.checkbox(t("train_sensitive_inputs"), key="train_sensitive_as_inputs")
+
+values = {"dataset_id": dataset_id, "target": target, "goal": goal, "quality": quality,
+          "time_limit": time_limit, "exclude": exclude, "sensitive": sensitive,
+          "sensitive_as_inputs": sensitive_as_inputs, "parent_run_id": state.get("train_parent_run_id")}
+
+with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more"),
+                 expanded=audience == "expert", icon=":material/tune:"):
+    on_off = [None, True, False]
+
+    def auto_on_off(v):
+        return t("auto") if v is None else t("on" if v else "off")
+
+    for key, default, valid in [
+        ("train_eval_metric", None, [None, *METRICS[kind]]), ("train_preset", None, [None, *PRESETS]),
+        ("train_model_families", list(MODEL_FAMILIES), list(MODEL_FAMILIES)),
+        ("train_hyperparameters_text", "", None), ("train_num_bag_folds", None, None),
+        ("train_num_stack_levels", None, None), ("train_dynamic_stacking", None, on_off),
+        ("train_calibrate_decision_threshold", None, on_off), ("train_infer_limit_ms", None, None),
+        ("train_sample_weight", None, [None, *candidates]), ("train_holdout", 0.2, None),
+        ("train_seed", 0, None), ("train_num_cpus", None, None), ("train_memory_limit_gb", None, None),
+    ]:
+        remember(key, default, valid)
+    a, b, c = st.columns(3)
+    metric = a.selectbox(t("adv_metric"), [None, *METRICS[kind]], key="train_eval_metric",
+                         format_func=lambda m: t("from_goal") if m is None else m, help=help_for("eval_metric"))
+    preset = b.selectbox(t("adv_preset"), [None, *PRESETS], key="train_preset",
+                         format_func=lambda p: t("from_quality") if p is None else p, help=help_for("preset"))
+    families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families",
+                             format_func=MODEL_FAMILIES.get, help=help_for("model_family"))
+    hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text",
+                           placeholder="GBM: {num_leaves: 64}\nCAT: {depth: 6}", help=help_for("hyperparameters"))
+    a, b, c, d = st.columns(4)
+    bag = a.number_input(t("adv_bag_folds"), 0, 10, key="train_num_bag_folds", placeholder=t("auto"),
+                         help=help_for("bagging"))
+    stack = b.number_input(t("adv_stack_levels"), 0, 3, key="train_num_stack_levels", placeholder=t("auto"),
+                           help=help_for("stacking"))
+    dynamic = c.selectbox(t("adv_dynamic_stacking"), on_off, key="train_dynamic_stacking",
+                          format_func=auto_on_off, help=help_for("dynamic_stacking"))
+    calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold",
+                            format_func=auto_on_off, help=help_for("decision_threshold"))
+    a, b, c, d = st.columns(4)
+    infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", placeholder=t("none"),
+                              help=help_for("infer_limit"))
+    weight = b.selectbox(t("adv_sample_weight"), [None, *candidates], key="train_sample_weight",
+                         format_func=lambda v: t("none") if v is None else v, help=help_for("sample_weight"))
+    holdout = c.slider(t("adv_holdout"), 0.05, 0.5, step=0.05, key="train_holdout", help=help_for("holdout"))
+    seed = d.number_input(t("adv_seed"), 0, key="train_seed", help=help_for("seed"))
+    a, b = st.columns(2)
+    cpus = a.number_input(t("adv_cpus"), 1, key="train_num_cpus", placeholder=t("all"))
+    memory = b.number_input(t("adv_memory"), 0.1, key="train_memory_limit_gb", placeholder=t("auto"))
+
+values.update({
+    "eval_metric": metric, "preset": preset, "holdout": holdout, "seed": int(seed),
+    "model_families": None if set(families) == set(MODEL_FAMILIES) else families,
+    "num_bag_folds": bag, "num_stack_levels": stack, "dynamic_stacking": dynamic,
+    "calibrate_decision_threshold": calibrate, "sample_weight": weight,
+    "infer_limit": infer_ms / 1000 if infer_ms else None, "num_cpus": cpus, "memory_limit_gb": memory,
+})
+if metric:
+    values["goal"] = None  # an expert's metric replaces the goal in words
+if hp_text.strip():
+    values["hyperparameters"] = attempt(parse_hyperparameters, hp_text)
+    if values["hyperparameters"] is None:
+        st.stop()
+
+spec = RunSpec.from_dict(values)
+plan = attempt(runs.plan, spec, ctx()["language"])
+if plan is None:
+    st.stop()
+st.markdown(t("plan_summary", rows=num(plan["rows"]), features=len(plan["features"]),
+              metric=plan["eval_metric"], holdout=f"{spec.holdout:.0%}"))
+for message in plan["estimate"]["messages"]:
+    st.warning(message, icon=":material/memory:")
+if audience == "expert":
+    with st.expander(t("plan_details")):
+        st.json({"fit_kwargs": plan["fit_kwargs"], "features": plan["features"], "estimate": plan["estimate"]})
+if st.button(t("launch"), type="primary", icon=":material/play_arrow:"):
+    started = attempt(runs.start, spec, user=ctx()["user"])
+    if started:
+        state.pop("train_parent_run_id", None)
+        state["run_pick"] = started["run_id"]
+        st.switch_page("pages/runs.py")

@@ -1,0 +1,101 @@
+"""The Train and Runs pages through AppTest, with real (tiny) AutoGluon runs behind them."""
+
+import time
+
+import pytest
+
+from core import datasets, runs
+from core.runspec import RunSpec
+from tests.test_app import run_app, texts, router_mode  # noqa: F401  (fixture used by every test)
+
+QUICK_FAMILIES = ["GBM", "LR"]
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_workers():
+    yield
+    for run in runs.list_runs():
+        if run["status"] in ("running", "queued"):
+            runs.cancel(run["run_id"])
+
+
+def _id(name):
+    return next(d["dataset_id"] for d in datasets.list_datasets() if d["name"] == name)
+
+
+def _follow_until_done(at, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if any(word in texts(at) for word in ("Finished", "Failed", "Cancelled", "Interrupted")):
+            return at
+        time.sleep(0.5)
+    raise AssertionError("the run did not end in time: " + texts(at))
+
+
+@pytest.mark.parametrize("dataset, target, kind", [
+    ("German credit", "risk", "yes/no outcome"),
+    ("Palmer penguins", "species", "a category"),
+    ("Bike sharing", "bikers", "a number"),
+])
+def test_launch_from_the_form_and_follow_to_the_end(dataset, target, kind):
+    at = run_app("pages/train.py", audience="expert")
+    at.selectbox(key="train_dataset_id").set_value(_id(dataset)).run()
+    assert at.selectbox(key="train_target").value == target
+    assert any(kind in i.value for i in at.info)
+    at.radio(key="train_quality").set_value("fast")
+    at.multiselect(key="train_model_families").set_value(QUICK_FAMILIES).run()
+    assert not at.exception
+    at.button[-1].click().run()  # Start training -> the Runs page
+    assert not at.exception
+    _follow_until_done(at)
+    assert "Finished" in texts(at), texts(at)
+    run = runs.list_runs()[0]
+    assert run["status"] == "succeeded" and run["target"] == target
+
+
+def test_leakage_warnings_arrive_as_ticked_exclusions():
+    at = run_app("pages/train.py")
+    at.selectbox(key="train_dataset_id").set_value(_id("Bike sharing")).run()
+    assert set(at.multiselect(key="train_exclude").value) == {"casual", "registered"}
+    at2 = run_app("pages/train.py")
+    at2.selectbox(key="train_dataset_id").set_value(_id("German credit")).run()
+    assert set(at2.multiselect(key="train_sensitive").value) == {"sex", "age"}
+
+
+def test_a_target_that_cannot_be_predicted_shows_why(tmp_path):
+    path = tmp_path / "flat.csv"
+    path.write_text("x,same\n" + "".join(f"{i},yes\n" for i in range(30)))
+    flat = datasets.add(path)["dataset_id"]
+    at = run_app("pages/train.py")
+    at.selectbox(key="train_dataset_id").set_value(flat).run()
+    at.selectbox(key="train_target").set_value("same").run()
+    assert not at.exception
+    assert any("same value ('yes') in every row" in e.value for e in at.error)
+    assert runs.list_runs() == []
+
+
+def test_cancel_from_the_runs_page():
+    run_id = runs.start(RunSpec(_id("Titanic passengers"), "survived", quality="fast", time_limit=120))["run_id"]
+    at = run_app("pages/runs.py")
+    assert at.selectbox(key="run_pick").value == run_id
+    at.button[0].click().run()  # Cancel this run
+    assert not at.exception
+    assert runs.show(run_id)["status"] == "cancelled"
+    assert "Cancelled" in texts(at)
+
+
+def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
+    spec = RunSpec(_id("Palmer penguins"), "species", quality="fast", time_limit=60, model_families=["LR"],
+                   exclude=["island"])
+    parent = runs.wait(runs.start(spec)["run_id"])
+    at = run_app("pages/runs.py", audience="analyst")
+    at.button[0].click().run()  # Tweak and re-run -> the Train page
+    assert not at.exception
+    assert at.multiselect(key="train_exclude").value == ["island"]
+    assert at.multiselect(key="train_model_families").value == ["LR"]
+    at.button[-1].click().run()
+    assert not at.exception
+    child = runs.list_runs()[0]
+    assert child["run_id"] != parent["run_id"] and child["parent_run_id"] == parent["run_id"]
