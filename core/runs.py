@@ -108,8 +108,8 @@ def sync(run_id: str | None = None) -> None:
         rows = con.execute(
             "SELECT run_id, run_dir, events_offset, executor_handle FROM runs WHERE status = 'running'"
             + (" AND run_id = ?" if run_id else ""), [run_id] if run_id else []).fetchall()
-    for rid, run_dir, offset, handle in rows:
-        ended = _ingest(rid, Path(run_dir), offset)
+    for rid, run_dir, _, handle in rows:
+        ended = _ingest(rid, Path(run_dir), None)
         if not ended and not get_executor().is_alive(json.loads(handle or "{}")):
             _ingest(rid, Path(run_dir), None)  # a last look: it may have written its end just now
             _finish(rid, "interrupted", INTERRUPTED, only_if_running=True)
@@ -122,16 +122,14 @@ def _ingest(run_id: str, run_dir: Path, offset: int | None) -> bool:
     with db.transaction() as con:
         status, stored, started_at = con.execute(
             "SELECT status, events_offset, started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        if status in TERMINAL:
-            return True
         offset = stored if offset is None else offset
-        if not path.exists():
-            return False
+        if not path.exists() or path.stat().st_size <= offset:
+            return status in TERMINAL
         with open(path, "rb") as fh:
             fh.seek(offset)
             chunk = fh.read()
         complete = chunk[: chunk.rfind(b"\n") + 1]
-        ended = False
+        ended = status in TERMINAL
         for line in complete.decode("utf-8").splitlines():
             ended = _apply(con, run_id, json.loads(line), started_at) or ended
         con.execute("UPDATE runs SET events_offset = ? WHERE run_id = ?", [offset + len(complete), run_id])
@@ -151,6 +149,13 @@ def _apply(con, run_id: str, event: dict, started_at: float) -> bool:
     elif kind == "split":
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":
+        keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version")
+        _merge_details(con, run_id, {k: event.get(k) for k in keep})
+        con.execute("UPDATE runs SET status = 'succeeded', chosen_model = ?, holdout_metrics = ?, ended_at = ?, "
+                    "current_model = NULL WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
+                    [event["chosen_model"], json.dumps(event["holdout_metrics"]), t, run_id])
+        return True
+    elif kind == "scored":
         for m in event["models"]:
             con.execute(
                 """INSERT INTO run_models (run_id, model, score_val, score_test, fit_time, predict_time,
@@ -159,15 +164,10 @@ def _apply(con, run_id: str, event: dict, started_at: float) -> bool:
                        fit_time = excluded.fit_time, predict_time = excluded.predict_time""",
                 [run_id, m["model"], m["score_val"], m["score_test"], m["fit_time"], m["predict_time"],
                  m["stack_level"], t])
-        keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version")
-        _merge_details(con, run_id, {k: event.get(k) for k in keep})
-        con.execute("UPDATE runs SET status = 'succeeded', chosen_model = ?, holdout_metrics = ?, ended_at = ?, "
-                    "current_model = NULL WHERE run_id = ?",
-                    [event["chosen_model"], json.dumps(event["holdout_metrics"]), t, run_id])
-        return True
     elif kind == "failed":
         con.execute("UPDATE runs SET status = 'failed', error = ?, ended_at = ?, current_model = NULL "
-                    "WHERE run_id = ?", [_plain_failure(event["error"]), t, run_id])
+                    "WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
+                    [_plain_failure(event["error"]), t, run_id])
         return True
     return False
 
@@ -209,15 +209,22 @@ def cancel(run_id: str) -> dict:
 
 def after_worker(run_id: str) -> None:
     """Called by a worker as it exits: record its events and hand its slot to the next run."""
+    run = _row(run_id)
+    _ingest(run_id, Path(run["run_dir"]), None)
     sync(run_id)
 
 
 def wait(run_id: str, timeout: float | None = None, poll: float = 0.5) -> dict:
+    """Block until the run ends and its worker has reported everything (e.g. every model's holdout score)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         info = show(run_id)
-        if info["status"] in TERMINAL or (deadline and time.monotonic() > deadline):
+        if deadline and time.monotonic() > deadline:
             return info
+        if info["status"] in TERMINAL:
+            handle = json.loads(_row(run_id)["executor_handle"] or "{}")
+            if not handle or not get_executor().is_alive(handle):
+                return show(run_id)
         time.sleep(poll)
 
 
@@ -235,8 +242,11 @@ def _row(run_id: str) -> dict:
 
 def show(run_id: str) -> dict:
     """Status, models, scores and timings of one run (the `runs show --json` shape)."""
-    if _row(run_id)["status"] == "running":
+    run = _row(run_id)
+    if run["status"] == "running":
         sync(run_id)
+    else:
+        _ingest(run_id, Path(run["run_dir"]), None)  # late events, e.g. holdout scores of every model
     run = _row(run_id)
     with db.connect() as con:
         cur = con.execute("SELECT model, score_val, score_test, fit_time, predict_time, stack_level, "

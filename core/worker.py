@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 from core.events import EventLog
@@ -61,36 +62,36 @@ def run(run_dir: Path) -> None:
         )
         predictor.fit(train, callbacks=[Progress(events, greater)], **plan["fit_kwargs"])
 
-        board = predictor.leaderboard(holdout, silent=True)
-        models = [
-            {"model": r.model, "score_val": _natural(r.score_val, greater),
-             "score_test": _natural(r.score_test, greater), "fit_time": r.fit_time,
-             "predict_time": r.pred_time_val, "stack_level": int(r.stack_level)}
-            for r in board.itertuples()
-        ]
         metrics = predictor.evaluate(holdout, silent=True)
         holdout_metrics = {
             name: _natural(value, _higher_is_better(get_metric(name, problem_type)))
             for name, value in metrics.items() if isinstance(value, (int, float, np.floating))
         }
-        failures = predictor.model_failures(verbose=False) if hasattr(predictor, "model_failures") else None
+        failures = predictor.model_failures(verbose=False)
         failure_rows = [] if failures is None or len(failures) == 0 else [
             {"model": str(r.get("model")), "reason": str(r.get("exc_str") or r.get("exc_type"))}
             for r in failures.to_dict("records")
         ]
-        info = predictor.info()
+        # The run is done here: its chosen model is scored on the holdout.
         events.emit(
             "finished",
             chosen_model=predictor.model_best,
-            models=models,
             holdout_metrics=holdout_metrics,
             failures=failure_rows,
             positive_class=str(predictor.positive_class) if problem_type == "binary" else None,
             classes=[str(c) for c in predictor.class_labels] if predictor.class_labels else None,
             features_used=list(predictor.features()),
             features_dropped=sorted(set(plan["features"]) - set(predictor.features())),
-            autogluon_version=info.get("version"),
+            autogluon_version=metadata.version("autogluon.tabular"),
         )
+        # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
+        board = predictor.leaderboard(holdout, silent=True)
+        events.emit("scored", models=[
+            {"model": r.model, "score_val": _natural(r.score_val, greater),
+             "score_test": _natural(r.score_test, greater), "fit_time": r.fit_time,
+             "predict_time": r.pred_time_val, "stack_level": int(r.stack_level)}
+            for r in board.itertuples()
+        ])
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
         events.emit("failed", error=f"{type(exc).__name__}: {exc}")

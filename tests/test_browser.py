@@ -108,3 +108,18 @@ def test_view_choice_survives_a_new_session(server, page, browser):
     other.goto(server["url"] + "/data?user=carla")
     other.get_by_role("tab", name="Details").wait_for(timeout=30000)
     other.context.close()
+
+
+def test_launch_a_run_and_watch_the_first_model_arrive(server, page):
+    import re
+
+    page.goto(server["url"] + "/train?user=trainer")
+    page.get_by_role("button", name="Start training").wait_for(timeout=30000)
+    page.get_by_text("Fast: a quick first answer").click()
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Start training").click()
+    # The Runs page polls on its own: the first model shows up without any click.
+    page.get_by_text(re.compile(r"Training: [1-9]\d* models so far|Finished: \d+ models trained")).wait_for(
+        timeout=60000)
+    page.screenshot(path=str(server["home"] / "runs_page.png"), full_page=True)
+    page.get_by_text(re.compile(r"Finished: \d+ models trained")).wait_for(timeout=120000)
