@@ -31,6 +31,12 @@ def t(key: str, **values) -> str:
     return glossary.ui(key, ctx()["language"], **values)
 
 
+def translator():
+    """t() bound to this run's language, for format_func callbacks that run outside the script."""
+    lang = ctx()["language"]
+    return lambda key, **values: glossary.ui(key, lang, **values)
+
+
 def num(value: int) -> str:
     """A whole number with the language's thousands separator (1,000 / 1.000)."""
     text = f"{value:,}"

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import charts, datasets
-from pages._ui import attempt, ctx, help_for, num, t
+from pages._ui import attempt, ctx, help_for, num, t, translator
 
 audience = ctx()["audience"]
 st.title(t("page_data"))
@@ -45,7 +45,7 @@ info = attempt(datasets.show, dataset_id, lang=lang)
 if not info:
     st.stop()
 target = st.selectbox(t("choose_target"), [None, *(c["name"] for c in info["columns"])],
-                      format_func=lambda c: t("no_target") if c is None else c, help=help_for("target"),
+                      format_func=lambda c, label=translator(): label("no_target") if c is None else c, help=help_for("target"),
                       key=f"target_pick_{dataset_id}")
 if target:
     info = attempt(datasets.show, dataset_id, target=target, lang=lang)

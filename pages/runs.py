@@ -41,6 +41,7 @@ def form_values(run: dict) -> dict:
     form["train_hyperparameters_text"] = yaml.safe_dump(spec["hyperparameters"]) if spec["hyperparameters"] else ""
     form["train_infer_limit_ms"] = spec["infer_limit"] * 1000 if spec["infer_limit"] else None
     form["train_parent_run_id"] = run["run_id"]
+    form["train_context"] = f"{spec['dataset_id']}:{spec['target']}"  # keep these exclusions
     return form
 
 

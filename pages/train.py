@@ -6,10 +6,11 @@ from core import datasets, runplan, runs
 from core.quality import suggest_sensitive
 from core.runspec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
                           parse_hyperparameters)
-from pages._ui import attempt, ctx, help_for, num, show_error, t
+from pages._ui import attempt, ctx, help_for, num, show_error, t, translator
 
 audience = ctx()["audience"]
 state = st.session_state
+label = translator()  # for format_func: Streamlit may call it after the script has run
 st.title(t("page_train"))
 st.markdown(t("train_intro"))
 
@@ -54,17 +55,21 @@ info = attempt(datasets.show, dataset_id, target=target, lang=ctx()["language"])
 
 remember("train_goal", next(iter(GOALS[kind])), GOALS[kind])
 goal = st.radio(t("train_goal"), list(GOALS[kind]), key="train_goal", help=help_for("goal"),
-                format_func=lambda g: f"{t('goal_' + g)} ({GOALS[kind][g]})")
+                format_func=lambda g: f"{label('goal_' + g)} ({GOALS[kind][g]})")
 
 left, right = st.columns(2)
 remember("train_time_limit", 60 if info["rows"] * len(columns) < 2_000_000 else 300, TIME_BUDGETS)
 time_limit = left.select_slider(t("train_time"), TIME_BUDGETS, key="train_time_limit",
-                                format_func=lambda s: t("minutes", n=s // 60), help=help_for("time_budget"))
+                                format_func=lambda s: label("minutes", n=s // 60), help=help_for("time_budget"))
 remember("train_quality", "balanced", QUALITIES)
 quality = right.radio(t("train_quality"), list(QUALITIES), key="train_quality",
-                      format_func=lambda q: t("quality_" + q), help=help_for("quality_level"))
+                      format_func=lambda q: label("quality_" + q), help=help_for("quality_level"))
 
 candidates = [c for c in columns if c != target]
+if state.get("train_context") != f"{dataset_id}:{target}":  # new data or target: fresh suggestions
+    for key in ("train_exclude", "train_sensitive", "train_sample_weight"):
+        state.pop(key, None)
+    state["train_context"] = f"{dataset_id}:{target}"
 suggested = runplan.default_exclusions(info)
 remember("train_exclude", [s["column"] for s in suggested if s["column"] in candidates], candidates)
 exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"))
@@ -85,7 +90,7 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
     on_off = [None, True, False]
 
     def auto_on_off(v):
-        return t("auto") if v is None else t("on" if v else "off")
+        return label("auto") if v is None else label("on" if v else "off")
 
     for key, default, valid in [
         ("train_eval_metric", None, [None, *METRICS[kind]]), ("train_preset", None, [None, *PRESETS]),
@@ -99,9 +104,9 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
         remember(key, default, valid)
     a, b, c = st.columns(3)
     metric = a.selectbox(t("adv_metric"), [None, *METRICS[kind]], key="train_eval_metric",
-                         format_func=lambda m: t("from_goal") if m is None else m, help=help_for("eval_metric"))
+                         format_func=lambda m: label("from_goal") if m is None else m, help=help_for("eval_metric"))
     preset = b.selectbox(t("adv_preset"), [None, *PRESETS], key="train_preset",
-                         format_func=lambda p: t("from_quality") if p is None else p, help=help_for("preset"))
+                         format_func=lambda p: label("from_quality") if p is None else p, help=help_for("preset"))
     families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families",
                              format_func=MODEL_FAMILIES.get, help=help_for("model_family"))
     hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text",
@@ -119,7 +124,7 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
     infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", placeholder=t("none"),
                               help=help_for("infer_limit"))
     weight = b.selectbox(t("adv_sample_weight"), [None, *candidates], key="train_sample_weight",
-                         format_func=lambda v: t("none") if v is None else v, help=help_for("sample_weight"))
+                         format_func=lambda v: label("none") if v is None else v, help=help_for("sample_weight"))
     holdout = c.slider(t("adv_holdout"), 0.05, 0.5, step=0.05, key="train_holdout", help=help_for("holdout"))
     seed = d.number_input(t("adv_seed"), 0, key="train_seed", help=help_for("seed"))
     a, b = st.columns(2)

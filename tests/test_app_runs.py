@@ -20,13 +20,18 @@ def no_leftover_workers():
 
 
 def _id(name):
+    datasets.ensure_demo_data()  # what the app does on its first start
     return next(d["dataset_id"] for d in datasets.list_datasets() if d["name"] == name)
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
 
 
 def _follow_until_done(at, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        at.run()
+        at.switch_page("pages/runs.py").run()  # AppTest reruns the last page it was told to switch to
         assert not at.exception, at.exception
         if any(word in texts(at) for word in ("Finished", "Failed", "Cancelled", "Interrupted")):
             return at
@@ -47,8 +52,9 @@ def test_launch_from_the_form_and_follow_to_the_end(dataset, target, kind):
     at.radio(key="train_quality").set_value("fast")
     at.multiselect(key="train_model_families").set_value(QUICK_FAMILIES).run()
     assert not at.exception
-    at.button[-1].click().run()  # Start training -> the Runs page
+    _button(at, "Start training").click().run()
     assert not at.exception
+    assert at.title[0].value == "Runs"  # the form hands over to the live view
     _follow_until_done(at)
     assert "Finished" in texts(at), texts(at)
     run = runs.list_runs()[0]
@@ -80,7 +86,7 @@ def test_cancel_from_the_runs_page():
     run_id = runs.start(RunSpec(_id("Titanic passengers"), "survived", quality="fast", time_limit=120))["run_id"]
     at = run_app("pages/runs.py")
     assert at.selectbox(key="run_pick").value == run_id
-    at.button[0].click().run()  # Cancel this run
+    _button(at, "Cancel this run").click().run()
     assert not at.exception
     assert runs.show(run_id)["status"] == "cancelled"
     assert "Cancelled" in texts(at)
@@ -91,11 +97,12 @@ def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
                    exclude=["island"])
     parent = runs.wait(runs.start(spec)["run_id"])
     at = run_app("pages/runs.py", audience="analyst")
-    at.button[0].click().run()  # Tweak and re-run -> the Train page
+    _button(at, "Tweak and re-run").click().run()
     assert not at.exception
     assert at.multiselect(key="train_exclude").value == ["island"]
     assert at.multiselect(key="train_model_families").value == ["LR"]
-    at.button[-1].click().run()
+    at.switch_page("pages/train.py")  # AppTest would otherwise rerun the page it last switched to
+    _button(at, "Start training").click().run()
     assert not at.exception
     child = runs.list_runs()[0]
     assert child["run_id"] != parent["run_id"] and child["parent_run_id"] == parent["run_id"]
