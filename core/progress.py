@@ -7,9 +7,10 @@ import, and so the callback pickles with the trainer.
 from autogluon.core.callbacks import AbstractCallback
 
 
+
 def natural(value, greater_is_better: bool):
     """AutoGluon reports errors as negative scores (higher is better); give them their own sign."""
-    if value is None:
+    if value is None or value != value:  # None or NaN: a model that cannot predict
         return None
     value = float(value)
     return value if greater_is_better else -value

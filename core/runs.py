@@ -300,17 +300,17 @@ def summary(run: dict, models: list[dict]) -> str:
     if status == "queued":
         return "Waiting for a free slot; it starts when a running run ends."
     if status == "running":
-        return f"Training: {len(models)} models so far." + (
+        return f"{len(models)} models trained so far." + (
             f" Now training {run['current_model']}." if run["current_model"] else "")
     if status == "succeeded":
         metrics = json.loads(run["holdout_metrics"] or "{}")
         score = metrics.get(run["eval_metric"])
         shown = "" if score is None else f" scores {score:.3g} {run['eval_metric']} on the holdout rows it never saw"
-        return f"Finished: {len(models)} models trained; the chosen model, {run['chosen_model']},{shown}."
+        return f"{len(models)} models trained; the chosen model, {run['chosen_model']},{shown}."
     if status == "cancelled":
         if not models:
-            return "Cancelled before any model finished training."
-        return f"Cancelled after {len(models)} models; they are kept and can be used."
+            return "No model had finished training."
+        return f"{len(models)} models had finished; they are kept and can be used."
     return run["error"] or status
 
 

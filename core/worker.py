@@ -22,6 +22,25 @@ def _higher_is_better(scorer) -> bool:
     return bool(getattr(scorer, "greater_is_better_internal", scorer.greater_is_better))
 
 
+def _leaderboard_rows(board, greater: bool) -> list[dict]:
+    """One row per model. A bagged model that was refit on all training data (its '_FULL' twin,
+    the one that predicts) shows the twin's holdout score and prediction time on its own row."""
+    from core.progress import natural
+
+    rows = {r.model: r for r in board.itertuples()}
+    out = []
+    for name, r in rows.items():
+        if name.endswith("_FULL") and name[: -len("_FULL")] in rows:
+            continue
+        twin = rows.get(name + "_FULL")
+        scored = twin if twin is not None else r
+        out.append({"model": name, "score_val": natural(r.score_val, greater),
+                    "score_test": natural(scored.score_test, greater), "fit_time": r.fit_time,
+                    "predict_time": r.pred_time_val, "stack_level": int(r.stack_level),
+                    "refit_model": twin.model if twin is not None else None})
+    return out
+
+
 class _DropTorchNoise(logging.Filter):
     def filter(self, record):
         return "import torch" not in record.getMessage()
@@ -40,7 +59,7 @@ def run(run_dir: Path) -> None:
         from autogluon.tabular import TabularPredictor
         from sklearn.model_selection import train_test_split
 
-        from core.progress import Progress, natural as _natural
+        from core.progress import Progress, natural
 
         label, problem_type = plan["label"], plan["problem_type"]
         data = pd.read_parquet(run_dir / "data.parquet")
@@ -64,7 +83,7 @@ def run(run_dir: Path) -> None:
 
         metrics = predictor.evaluate(holdout, silent=True)
         holdout_metrics = {
-            name: _natural(value, _higher_is_better(get_metric(name, problem_type)))
+            name: natural(value, _higher_is_better(get_metric(name, problem_type)))
             for name, value in metrics.items() if isinstance(value, (int, float, np.floating))
         }
         failures = predictor.model_failures(verbose=False)
@@ -85,13 +104,7 @@ def run(run_dir: Path) -> None:
             autogluon_version=metadata.version("autogluon.tabular"),
         )
         # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
-        board = predictor.leaderboard(holdout, silent=True)
-        events.emit("scored", models=[
-            {"model": r.model, "score_val": _natural(r.score_val, greater),
-             "score_test": _natural(r.score_test, greater), "fit_time": r.fit_time,
-             "predict_time": r.pred_time_val, "stack_level": int(r.stack_level)}
-            for r in board.itertuples()
-        ])
+        events.emit("scored", models=_leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater))
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
         events.emit("failed", error=f"{type(exc).__name__}: {exc}")

@@ -43,6 +43,11 @@ def num(value: int) -> str:
     return text.replace(",", ".") if ctx()["language"] == "pt" else text
 
 
+def term_name(term_id: str) -> str:
+    """The glossary's display name of a term (e.g. a metric), in the chosen language."""
+    return glossary.term(term_id, ctx()["language"])["term"]
+
+
 def help_for(term_id: str) -> str:
     return glossary.help_text(term_id, ctx()["language"])
 

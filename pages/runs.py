@@ -6,7 +6,7 @@ import yaml
 
 from core import runs
 from core.runspec import MODEL_FAMILIES
-from pages._ui import attempt, ctx, help_for, t
+from pages._ui import attempt, ctx, help_for, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -51,7 +51,7 @@ def leaderboard(run: dict) -> None:
         return
     board = pd.DataFrame(run["models"])[["model", "score_val", "score_test", "fit_time", "predict_time",
                                          "seconds_after_launch"]]
-    metric = run["eval_metric"]
+    metric = term_name(run["eval_metric"])
     st.dataframe(board, hide_index=True, width="stretch", column_config={
         "model": st.column_config.TextColumn(t("col_model"), help=help_for("model")),
         "score_val": st.column_config.NumberColumn(t("col_score_val", metric=metric), format="%.4g",
@@ -97,7 +97,8 @@ else:
     box(f"**{t('status_' + run['status'])}**: {run['summary']}", icon=icon)
     score = run["holdout_metrics"].get(run["eval_metric"])
     if score is not None:
-        st.metric(t("holdout_metric", metric=run["eval_metric"]), f"{score:.3g}", help=help_for(run["eval_metric"]))
+        st.metric(t("holdout_metric", metric=term_name(run["eval_metric"])), f"{score:.3g}",
+                  help=help_for(run["eval_metric"]))
     if run["failures"]:
         st.markdown(f"**{t('failures_heading')}**")
         for f in run["failures"]:

@@ -186,3 +186,7 @@ def test_balanced_quality_run_within_its_budget(ds):
     assert run["status"] == "succeeded", run["error"]
     assert run["elapsed_seconds"] < 30 * 1.5 + 10
     assert run["holdout_metrics"]["accuracy"] > 0.7
+    # Bagged models are shown once, with the holdout score of their refit-on-all-data twin.
+    names = [m["model"] for m in run["models"]]
+    assert not any(n.endswith("_FULL") for n in names)
+    assert all(m["score_test"] is not None for m in run["models"]), run["models"]
