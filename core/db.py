@@ -158,9 +158,20 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
 
+_local = threading.local()  # the connection this thread has open, if any
+
+
 @contextlib.contextmanager
 def connect():
-    """Open the workspace database for one unit of work, migrated, and close it after."""
+    """Open the workspace database for one unit of work, migrated, and close it after.
+
+    Nested calls in the same thread reuse the open connection: opening the file costs
+    more than most queries, and a page poll makes several calls in a row.
+    """
+    current = getattr(_local, "con", None)
+    if current is not None:
+        yield current
+        return
     path = db_path()
     con = _open(path)
     try:
@@ -169,22 +180,33 @@ def connect():
             with _migrate_lock:
                 _migrate(con)
                 _migrated.add(key)
+        _local.con, _local.in_transaction = con, False
         yield con
     finally:
+        _local.con = None
         con.close()
 
 
 @contextlib.contextmanager
 def transaction():
-    """A connection inside BEGIN/COMMIT: a failure leaves no half-written rows."""
+    """A connection inside BEGIN/COMMIT: a failure leaves no half-written rows.
+
+    Inside an enclosing transaction it simply joins it.
+    """
     with connect() as con:
+        if _local.in_transaction:
+            yield con
+            return
         con.execute("BEGIN")
+        _local.in_transaction = True
         try:
             yield con
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            _local.in_transaction = False
 
 
 def quote_ident(name: str) -> str:

@@ -178,6 +178,27 @@ def _merge_details(con, run_id: str, values: dict) -> None:
     con.execute("UPDATE runs SET details = ? WHERE run_id = ?", [json.dumps(merged, default=str), run_id])
 
 
+FAILURE_WORDS = {
+    "NotEnoughMemoryError": "skipped: this machine did not have enough free memory for it",
+    "NotEnoughCudaMemoryError": "skipped: not enough GPU memory",
+    "TimeLimitExceeded": "stopped: the time budget ran out before it finished",
+    "ImportError": "skipped: a package it needs is not installed",
+    "ModuleNotFoundError": "skipped: a package it needs is not installed",
+    "NoValidFeatures": "skipped: none of the columns suits this kind of model",
+    "NoGPUError": "skipped: it needs a GPU and this machine has none",
+    "InsufficientTime": "skipped: too little time was left to train it",
+}
+
+
+def plain_reason(failure: dict) -> str:
+    """AutoGluon's exception type for a model, as a phrase a person can read."""
+    words = FAILURE_WORDS.get(failure.get("exc_type"))
+    if words:
+        return words
+    detail = (failure.get("detail") or failure.get("exc_type") or "an unknown error").strip()
+    return f"failed with an error: {detail}"
+
+
 def _plain_failure(error: str) -> str:
     if "No models were trained" in error or "Trainer has no fit models" in error:
         return ("No model finished training within the time budget. Give the run more time, "
@@ -242,6 +263,11 @@ def _row(run_id: str) -> dict:
 
 def show(run_id: str) -> dict:
     """Status, models, scores and timings of one run (the `runs show --json` shape)."""
+    with db.connect():  # one open file for the whole look, however many steps it takes
+        return _show(run_id)
+
+
+def _show(run_id: str) -> dict:
     run = _row(run_id)
     if run["status"] == "running":
         sync(run_id)
@@ -277,7 +303,7 @@ def show(run_id: str) -> dict:
         "chosen_model": run["chosen_model"],
         "models": models,
         "holdout_metrics": json.loads(run["holdout_metrics"] or "null") or {},
-        "failures": details.get("failures") or [],
+        "failures": [{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
         "error": run["error"],
         "summary": summary(run, models),
         "excluded": plan_.get("excluded", []),
@@ -315,8 +341,8 @@ def summary(run: dict, models: list[dict]) -> str:
 
 
 def list_runs() -> list[dict]:
-    sync()
     with db.connect() as con:
+        sync()
         cur = con.execute(
             """SELECT r.run_id, r.status, r.dataset_id, r.dataset_name, r.target, r.problem_type,
                       r.eval_metric, r.quality, r.time_limit, r.chosen_model, r.created_by, r.created_at,

@@ -88,7 +88,8 @@ def run(run_dir: Path) -> None:
         }
         failures = predictor.model_failures(verbose=False)
         failure_rows = [] if failures is None or len(failures) == 0 else [
-            {"model": str(r.get("model")), "reason": str(r.get("exc_str") or r.get("exc_type"))}
+            {"model": str(r.get("model")), "exc_type": str(r.get("exc_type")),
+             "detail": str(r.get("exc_str") or ""), "lost_seconds": r.get("total_time")}
             for r in failures.to_dict("records")
         ]
         # The run is done here: its chosen model is scored on the holdout.

@@ -81,3 +81,44 @@ def test_init_loads_the_demo_data_once():
 @pytest.mark.parametrize("command", [["--help"], ["datasets", "add", "--help"]])
 def test_help_exits_0(command):
     assert cli(*command).returncode == 0
+
+
+@pytest.mark.parametrize("data, target, kind, extra", [
+    ("german_credit.csv", "risk", "binary", ["--goal", "best_ranking", "--sensitive", "sex", "age"]),
+    ("penguins.csv", "species", "multiclass", []),
+    ("bikeshare.csv", "bikers", "regression", ["--exclude", "casual", "registered"]),
+])
+def test_runs_start_wait_show_list(data, target, kind, extra):
+    ds = cli_json("datasets", "add", DATA / data)
+    run = cli_json("runs", "start", "--dataset", ds["dataset_id"], "--target", target, "--quality", "fast",
+                   "--time-limit", "10", "--family", "GBM", "LR", *extra, "--wait")
+    assert run["status"] == "succeeded", run["error"]
+    assert run["problem_type"] == kind
+    assert {"run_id", "status", "problem_type", "target", "eval_metric", "first_model_seconds",
+            "elapsed_seconds", "chosen_model", "models", "holdout_metrics", "summary"} <= set(run)
+    assert all({"model", "score_val", "score_test", "fit_time", "predict_time"} <= set(m) for m in run["models"])
+    assert run["first_model_seconds"] > 0 and run["holdout_metrics"]
+    assert cli_json("runs", "show", run["run_id"])["models"] == run["models"]
+    assert [r["run_id"] for r in cli_json("runs", "list")] == [run["run_id"]]
+
+
+def test_runs_start_refuses_bad_input_with_one_line():
+    ds = cli_json("datasets", "add", DATA / "penguins.csv")
+    for args, words in (
+        (["--target", "specie"], "Did you mean 'species'?"),
+        (["--target", "species", "--time-limit", "0"], "more than 0 seconds"),
+        (["--target", "species", "--metric", "rmse"], "does not fit a multiclass problem"),
+    ):
+        proc = cli("runs", "start", "--dataset", ds["dataset_id"], *args, "--json")
+        assert proc.returncode == 2 and proc.stdout == "", args
+        assert proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
+
+
+def test_a_hyperparameter_file_that_does_not_parse_is_refused(tmp_path):
+    ds = cli_json("datasets", "add", DATA / "penguins.csv")
+    bad = tmp_path / "hp.yaml"
+    bad.write_text("GBM: {num_leaves: 64\nCAT: [\n")
+    proc = cli("runs", "start", "--dataset", ds["dataset_id"], "--target", "species",
+               "--hyperparameters", bad, "--json")
+    assert proc.returncode == 2 and "do not parse at line" in proc.stderr, proc.stderr
+    assert cli_json("runs", "list") == []

@@ -190,3 +190,10 @@ def test_balanced_quality_run_within_its_budget(ds):
     names = [m["model"] for m in run["models"]]
     assert not any(n.endswith("_FULL") for n in names)
     assert all(m["score_test"] is not None for m in run["models"]), run["models"]
+
+
+def test_model_failures_read_as_plain_words():
+    assert "not have enough free memory" in runs.plain_reason({"exc_type": "NotEnoughMemoryError"})
+    assert "time budget ran out" in runs.plain_reason({"exc_type": "TimeLimitExceeded"})
+    odd = runs.plain_reason({"exc_type": "ValueError", "detail": "Input contains NaN"})
+    assert odd == "failed with an error: Input contains NaN"
