@@ -40,6 +40,10 @@ def form_values(run: dict) -> dict:
     form["train_model_families"] = spec["model_families"] or list(MODEL_FAMILIES)
     form["train_hyperparameters_text"] = yaml.safe_dump(spec["hyperparameters"]) if spec["hyperparameters"] else ""
     form["train_infer_limit_ms"] = spec["infer_limit"] * 1000 if spec["infer_limit"] else None
+    for key in ("eval_metric", "preset", "sample_weight"):
+        form[f"train_{key}"] = spec[key] or ""
+    for key in ("dynamic_stacking", "calibrate_decision_threshold"):
+        form[f"train_{key}"] = {None: "auto", True: "on", False: "off"}[spec[key]]
     form["train_parent_run_id"] = run["run_id"]
     form["train_context"] = f"{spec['dataset_id']}:{spec['target']}"  # keep these exclusions
     return form

@@ -87,26 +87,24 @@ values = {"dataset_id": dataset_id, "target": target, "goal": goal, "quality": q
 
 with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more"),
                  expanded=audience == "expert", icon=":material/tune:"):
-    on_off = [None, True, False]
-
-    def auto_on_off(v):
-        return label("auto") if v is None else label("on" if v else "off")
+    # Streamlit shows a None option as an empty box, so "let AutoGluon decide" is "" or "auto".
+    on_off = ["auto", "on", "off"]
 
     for key, default, valid in [
-        ("train_eval_metric", None, [None, *METRICS[kind]]), ("train_preset", None, [None, *PRESETS]),
+        ("train_eval_metric", "", ["", *METRICS[kind]]), ("train_preset", "", ["", *PRESETS]),
         ("train_model_families", list(MODEL_FAMILIES), list(MODEL_FAMILIES)),
         ("train_hyperparameters_text", "", None), ("train_num_bag_folds", None, None),
-        ("train_num_stack_levels", None, None), ("train_dynamic_stacking", None, on_off),
-        ("train_calibrate_decision_threshold", None, on_off), ("train_infer_limit_ms", None, None),
-        ("train_sample_weight", None, [None, *candidates]), ("train_holdout", 0.2, None),
+        ("train_num_stack_levels", None, None), ("train_dynamic_stacking", "auto", on_off),
+        ("train_calibrate_decision_threshold", "auto", on_off), ("train_infer_limit_ms", None, None),
+        ("train_sample_weight", "", ["", *candidates]), ("train_holdout", 0.2, None),
         ("train_seed", 0, None), ("train_num_cpus", None, None), ("train_memory_limit_gb", None, None),
     ]:
         remember(key, default, valid)
     a, b, c = st.columns(3)
-    metric = a.selectbox(t("adv_metric"), [None, *METRICS[kind]], key="train_eval_metric",
-                         format_func=lambda m: label("from_goal") if m is None else m, help=help_for("eval_metric"))
-    preset = b.selectbox(t("adv_preset"), [None, *PRESETS], key="train_preset",
-                         format_func=lambda p: label("from_quality") if p is None else p, help=help_for("preset"))
+    metric = a.selectbox(t("adv_metric"), ["", *METRICS[kind]], key="train_eval_metric",
+                         format_func=lambda m: m or label("from_goal"), help=help_for("eval_metric"))
+    preset = b.selectbox(t("adv_preset"), ["", *PRESETS], key="train_preset",
+                         format_func=lambda p: p or label("from_quality"), help=help_for("preset"))
     families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families",
                              format_func=MODEL_FAMILIES.get, help=help_for("model_family"))
     hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text",
@@ -117,25 +115,26 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
     stack = b.number_input(t("adv_stack_levels"), 0, 3, key="train_num_stack_levels", placeholder=t("auto"),
                            help=help_for("stacking"))
     dynamic = c.selectbox(t("adv_dynamic_stacking"), on_off, key="train_dynamic_stacking",
-                          format_func=auto_on_off, help=help_for("dynamic_stacking"))
+                          format_func=label, help=help_for("dynamic_stacking"))
     calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold",
-                            format_func=auto_on_off, help=help_for("decision_threshold"))
+                            format_func=label, help=help_for("decision_threshold"))
     a, b, c, d = st.columns(4)
     infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", placeholder=t("none"),
                               help=help_for("infer_limit"))
-    weight = b.selectbox(t("adv_sample_weight"), [None, *candidates], key="train_sample_weight",
-                         format_func=lambda v: label("none") if v is None else v, help=help_for("sample_weight"))
+    weight = b.selectbox(t("adv_sample_weight"), ["", *candidates], key="train_sample_weight",
+                         format_func=lambda v: v or label("none"), help=help_for("sample_weight"))
     holdout = c.slider(t("adv_holdout"), 0.05, 0.5, step=0.05, key="train_holdout", help=help_for("holdout"))
     seed = d.number_input(t("adv_seed"), 0, key="train_seed", help=help_for("seed"))
     a, b = st.columns(2)
     cpus = a.number_input(t("adv_cpus"), 1, key="train_num_cpus", placeholder=t("all"))
     memory = b.number_input(t("adv_memory"), 0.1, key="train_memory_limit_gb", placeholder=t("auto"))
 
+switch = {"auto": None, "on": True, "off": False}
 values.update({
-    "eval_metric": metric, "preset": preset, "holdout": holdout, "seed": int(seed),
+    "eval_metric": metric or None, "preset": preset or None, "holdout": holdout, "seed": int(seed),
     "model_families": None if set(families) == set(MODEL_FAMILIES) else families,
-    "num_bag_folds": bag, "num_stack_levels": stack, "dynamic_stacking": dynamic,
-    "calibrate_decision_threshold": calibrate, "sample_weight": weight,
+    "num_bag_folds": bag, "num_stack_levels": stack, "dynamic_stacking": switch[dynamic],
+    "calibrate_decision_threshold": switch[calibrate], "sample_weight": weight or None,
     "infer_limit": infer_ms / 1000 if infer_ms else None, "num_cpus": cpus, "memory_limit_gb": memory,
 })
 if metric:

@@ -106,3 +106,21 @@ def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     assert not at.exception
     child = runs.list_runs()[0]
     assert child["run_id"] != parent["run_id"] and child["parent_run_id"] == parent["run_id"]
+
+
+def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message():
+    at = run_app("pages/train.py", audience="expert")
+    at.selectbox(key="train_eval_metric").set_value("roc_auc")
+    at.number_input(key="train_num_bag_folds").set_value(0)
+    at.number_input(key="train_num_stack_levels").set_value(1).run()
+    assert not at.exception
+    assert any("Stacking needs bagging" in e.value for e in at.error)
+    at.number_input(key="train_num_stack_levels").set_value(0)
+    at.selectbox(key="train_dynamic_stacking").set_value("off").run()
+    assert not at.exception and not at.error
+    at.text_area(key="train_hyperparameters_text").set_value("GBM: {num_leaves: 64\n").run()
+    assert any("do not parse at line" in e.value for e in at.error)
+    at.text_area(key="train_hyperparameters_text").set_value("GBM: {num_leaves: 16}").run()
+    assert not at.error
+    plan = at.json[0].value  # "What AutoGluon will be asked"
+    assert '"num_bag_folds": 0' in plan and '"num_leaves": 16' in plan and '"dynamic_stacking": false' in plan
