@@ -115,6 +115,11 @@ if audience == "expert":
                 + (f" --target {target}" if target else "") + " --json", language="bash")
 
 if audience != "stakeholder":
+    if st.button(t("train_on_this"), icon=":material/model_training:", type="primary"):
+        st.session_state["train_dataset_id"] = dataset_id
+        if target:
+            st.session_state["train_target"] = target
+        st.switch_page("pages/train.py")
     with st.expander(t("manage_heading")):
         new_name = st.text_input(t("rename_label"), value=info["name"], key=f"rename_{dataset_id}")
         if st.button(t("rename_button")) and attempt(datasets.rename, dataset_id, new_name):

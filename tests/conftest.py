@@ -42,3 +42,14 @@ def snapshot():
             return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
     return take
+
+
+@pytest.fixture
+def no_leftover_workers():
+    """Cancel any run a test left training, so no worker outlives its test."""
+    yield
+    from core import runs
+
+    for run in runs.list_runs():
+        if run["status"] in ("running", "queued"):
+            runs.cancel(run["run_id"])

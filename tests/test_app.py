@@ -110,13 +110,13 @@ def test_rename_and_confirmed_delete_from_the_page():
     penguins = _id("Palmer penguins")
     at.selectbox(key="dataset_pick").set_value(penguins).run()
     at.text_input(key=f"rename_{penguins}").set_value("Penguins (2007-2009)")
-    at.button[1].click().run()  # [0] is the upload form's submit button
+    _button(at, "Rename").click().run()
     assert not at.exception
     assert datasets.show(penguins)["name"] == "Penguins (2007-2009)"
-    delete = at.button[2]
+    delete = _button(at, "Delete data set")
     assert delete.disabled  # nothing is deleted without the confirmation tick
     at.checkbox(key=f"confirm_{penguins}").check().run()
-    at.button[2].click().run()
+    _button(at, "Delete data set").click().run()
     assert not at.exception
     assert penguins not in {d["dataset_id"] for d in datasets.list_datasets()}
 
@@ -126,10 +126,25 @@ def test_rename_to_a_taken_name_shows_the_error_and_changes_nothing():
     penguins = _id("Palmer penguins")
     at.selectbox(key="dataset_pick").set_value(penguins).run()
     at.text_input(key=f"rename_{penguins}").set_value("german CREDIT")
-    at.button[1].click().run()
+    _button(at, "Rename").click().run()
     assert not at.exception
     assert any("already called 'german CREDIT'" in e.value for e in at.error)
     assert datasets.show(penguins)["name"] == "Palmer penguins"
+
+
+def test_train_on_this_data_set_opens_the_form_with_it():
+    at = run_app("pages/data.py")
+    bikes = _id("Bike sharing")
+    at.selectbox(key="dataset_pick").set_value(bikes).run()
+    at.selectbox(key=f"target_pick_{bikes}").set_value("bikers").run()
+    _button(at, "Train a model on this data set").click().run()
+    assert not at.exception and at.title[0].value == "Train"
+    assert at.selectbox(key="train_dataset_id").value == bikes
+    assert set(at.multiselect(key="train_exclude").value) == {"casual", "registered"}
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
 
 
 def _id(name):

@@ -11,12 +11,7 @@ from tests.test_app import run_app, texts, router_mode  # noqa: F401  (fixture u
 QUICK_FAMILIES = ["GBM", "LR"]
 
 
-@pytest.fixture(autouse=True)
-def no_leftover_workers():
-    yield
-    for run in runs.list_runs():
-        if run["status"] in ("running", "queued"):
-            runs.cancel(run["run_id"])
+pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 
 
 def _id(name):

@@ -17,12 +17,7 @@ from tests.conftest import DATA
 FAST = {"quality": "fast", "time_limit": 10, "model_families": ["GBM", "XGB", "LR"]}
 
 
-@pytest.fixture(autouse=True)
-def no_leftover_workers():
-    yield
-    for run in runs.list_runs():
-        if run["status"] in ("running", "queued"):
-            runs.cancel(run["run_id"])
+pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 
 
 @pytest.fixture
