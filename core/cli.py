@@ -58,12 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
         st.add_argument("--json", action="store_true")
         if verb == "start":
             st.add_argument("--wait", action="store_true", help="Block until the run ends.")
+    ch = rsub.add_parser("choose", help="Choose the model (and threshold) used downstream.")
+    ch.add_argument("run_id")
+    ch.add_argument("--model")
+    ch.add_argument("--threshold", type=float)
+    ch.add_argument("--reason")
+    ch.add_argument("--user")
+    ch.add_argument("--json", action="store_true")
     rl = rsub.add_parser("list", help="List runs, newest first.")
     rl.add_argument("--json", action="store_true")
     for verb in ("show", "cancel"):
         r = rsub.add_parser(verb, help=f"{verb.capitalize()} a run.")
         r.add_argument("run_id")
         r.add_argument("--json", action="store_true")
+
+    sc = sub.add_parser("score", help="Predict a file with a run's chosen model and threshold.")
+    sc.add_argument("run_id")
+    sc.add_argument("--input", required=True)
+    sc.add_argument("--output", required=True)
+    sc.add_argument("--json", action="store_true")
 
     pref = sub.add_parser("preferences", help="Show or set a user's audience and language.")
     psub = pref.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -150,6 +163,15 @@ def run(args) -> object:
             return runs.show(args.run_id)
         if args.action == "cancel":
             return runs.cancel(args.run_id)
+        if args.action == "choose":
+            from core import choice
+
+            return choice.choose(args.run_id, model=args.model, threshold=args.threshold,
+                                 reason=args.reason, user=args.user)
+    if args.command == "score":
+        from core import scoring
+
+        return scoring.score(args.run_id, args.input, args.output)
     if args.command == "preferences":
         user = args.user or config.default_user()
         if args.action == "show":

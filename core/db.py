@@ -103,6 +103,20 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE run_choices (
+            run_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            threshold DOUBLE,
+            reason VARCHAR,
+            chosen_by VARCHAR,
+            chosen_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        ALTER TABLE run_models ADD COLUMN refit_model VARCHAR;
+        """,
+    ),
 ]
 
 STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start

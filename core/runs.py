@@ -159,11 +159,12 @@ def _apply(con, run_id: str, event: dict, started_at: float) -> bool:
         for m in event["models"]:
             con.execute(
                 """INSERT INTO run_models (run_id, model, score_val, score_test, fit_time, predict_time,
-                       stack_level, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       stack_level, recorded_at, refit_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT DO UPDATE SET score_val = excluded.score_val, score_test = excluded.score_test,
-                       fit_time = excluded.fit_time, predict_time = excluded.predict_time""",
+                       fit_time = excluded.fit_time, predict_time = excluded.predict_time,
+                       refit_model = excluded.refit_model""",
                 [run_id, m["model"], m["score_val"], m["score_test"], m["fit_time"], m["predict_time"],
-                 m["stack_level"], t])
+                 m["stack_level"], t, m.get("refit_model")])
     elif kind == "failed":
         con.execute("UPDATE runs SET status = 'failed', error = ?, ended_at = ?, current_model = NULL "
                     "WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
@@ -276,12 +277,17 @@ def _show(run_id: str) -> dict:
     run = _row(run_id)
     with db.connect() as con:
         cur = con.execute("SELECT model, score_val, score_test, fit_time, predict_time, stack_level, "
-                          "recorded_at FROM run_models WHERE run_id = ? ORDER BY recorded_at, model", [run_id])
+                          "refit_model, recorded_at FROM run_models WHERE run_id = ? ORDER BY recorded_at, model",
+                          [run_id])
         models = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+        picked = con.execute(
+            "SELECT model, threshold, reason, chosen_by, chosen_at FROM run_choices WHERE run_id = ? "
+            "ORDER BY chosen_at DESC, rowid DESC LIMIT 1", [run_id]).fetchone()
     started, first, ended = run["started_at"], run["first_model_at"], run["ended_at"]
     for m in models:
         m["seconds_after_launch"] = None if not started else round(m.pop("recorded_at") - started, 2)
     details = json.loads(run["details"] or "{}")
+    choice = _choice(run, models, picked)
     spec = json.loads(run["spec"])
     plan_ = json.loads(run["plan"])
     return {
@@ -300,7 +306,10 @@ def _show(run_id: str) -> dict:
         "first_model_seconds": None if not (first and started) else round(first - started, 2),
         "elapsed_seconds": None if not started else round((ended or time.time()) - started, 1),
         "current_model": run["current_model"],
-        "chosen_model": run["chosen_model"],
+        "chosen_model": choice["model"],
+        "autogluon_best": run["chosen_model"],
+        "threshold": choice["threshold"],
+        "choice": choice,
         "models": models,
         "holdout_metrics": json.loads(run["holdout_metrics"] or "null") or {},
         "failures": [{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
@@ -318,6 +327,18 @@ def _show(run_id: str) -> dict:
         "created_by": run["created_by"],
         "created_at": run["created_at"].isoformat(timespec="seconds"),
     }
+
+
+def _choice(run: dict, models: list[dict], picked) -> dict:
+    """The model (and threshold) used downstream: a person's latest choice, else AutoGluon's best."""
+    if picked:
+        model, threshold, reason, who, when = picked
+        return {"model": model, "threshold": threshold, "reason": reason, "chosen_by": who,
+                "chosen_at": when.isoformat(timespec="seconds")}
+    best = run["chosen_model"]
+    shown = next((m["model"] for m in models if best in (m["model"], m.get("refit_model"))), best)
+    return {"model": shown, "threshold": 0.5 if run["problem_type"] == "binary" else None,
+            "reason": "AutoGluon's best model on validation", "chosen_by": "autogluon", "chosen_at": None}
 
 
 def summary(run: dict, models: list[dict]) -> str:
