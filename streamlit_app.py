@@ -77,4 +77,6 @@ if prefs["audience"] != "stakeholder":  # stakeholders read results; they do not
                          icon=":material/model_training:", url_path="train"))
 pages.append(st.Page("pages/runs.py", title=glossary.ui("page_runs", lang), icon=":material/monitoring:",
                      url_path="runs"))
+pages.append(st.Page("pages/results.py", title=glossary.ui("page_results", lang), icon=":material/insights:",
+                     url_path="results"))
 st.navigation(pages).run()

@@ -75,3 +75,57 @@ def columns_table(columns: list[dict]) -> pd.DataFrame:
             "storage_type": c["storage_type"],
         })
     return pd.DataFrame(rows)
+
+
+def confusion_chart(cells: list[dict], *, title: str) -> alt.Chart:
+    """Heatmap of actual vs predicted with counts and shares; cells: actual, predicted, count."""
+    df = pd.DataFrame(cells)
+    df["share"] = df["count"] / max(int(df["count"].sum()), 1)
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X("predicted:N", title="predicted"), y=alt.Y("actual:N", title="actual"))
+    heat = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), legend=None),
+        tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", format=","),
+                 alt.Tooltip("share:Q", format=".1%")])
+    text = base.mark_text(fontSize=14).encode(text=alt.Text("label:N")).transform_calculate(
+        label="format(datum.count, ',') + ' (' + format(datum.share, '.0%') + ')'")
+    return (heat + text).properties(height=260)
+
+
+def curve_chart(x: list, y: list, *, title: str, x_title: str, y_title: str, diagonal: bool = True) -> alt.Chart:
+    df = pd.DataFrame({"x": x, "y": y})
+    line = alt.Chart(df, title=title).mark_line(color="#4c78a8").encode(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("x:Q", title=x_title, format=".2f"), alt.Tooltip("y:Q", title=y_title, format=".2f")])
+    if not diagonal:
+        return line.properties(height=260)
+    ref = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 4], color="#999").encode(
+        x="x:Q", y="y:Q")
+    return (line + ref).properties(height=260)
+
+
+def value_chart(table: list[dict], *, threshold: float, title: str, y_title: str) -> alt.Chart:
+    df = pd.DataFrame(table)
+    line = alt.Chart(df, title=title).mark_line(color="#54a24b").encode(
+        x=alt.X("threshold:Q", title="threshold"), y=alt.Y("value_per_1000:Q", title=y_title),
+        tooltip=[alt.Tooltip("threshold:Q", format=".2f"), alt.Tooltip("value_per_1000:Q", format=",.0f")])
+    rule = alt.Chart(pd.DataFrame({"threshold": [threshold]})).mark_rule(color="#e45756").encode(x="threshold:Q")
+    return (line + rule).properties(height=240)
+
+
+def scatter_chart(actual: list, predicted: list, *, title: str) -> alt.Chart:
+    df = pd.DataFrame({"actual": actual, "predicted": predicted})
+    lo, hi = float(min(df.min())), float(max(df.max()))
+    dots = alt.Chart(df, title=title).mark_circle(size=18, opacity=0.5).encode(
+        x=alt.X("actual:Q"), y=alt.Y("predicted:Q"), tooltip=["actual:Q", "predicted:Q"])
+    ref = alt.Chart(pd.DataFrame({"actual": [lo, hi], "predicted": [lo, hi]})).mark_line(
+        strokeDash=[4, 4], color="#999").encode(x="actual:Q", y="predicted:Q")
+    return (dots + ref).properties(height=300)
+
+
+def bars_chart(rows: list[dict], *, x: str, y: str, title: str, color: str = "#4c78a8") -> alt.Chart:
+    df = pd.DataFrame(rows)
+    return alt.Chart(df, title=title).mark_bar(color=color).encode(
+        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{y}:Q"),
+        tooltip=[f"{x}:O", alt.Tooltip(f"{y}:Q", format=".3g")]).properties(height=240)

@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--reason")
     ch.add_argument("--user")
     ch.add_argument("--json", action="store_true")
+    ev = rsub.add_parser("evaluate", help="Holdout evaluation of the chosen model, beside a naive baseline.")
+    ev.add_argument("run_id")
+    ev.add_argument("--threshold", type=float, help="Binary runs: the decision threshold to evaluate.")
+    ev.add_argument("--value-tp", type=float, default=1.0, help="Value of a true positive.")
+    ev.add_argument("--cost-fp", type=float, default=1.0, help="Cost of a false positive.")
+    ev.add_argument("--cost-fn", type=float, default=1.0, help="Cost of a false negative.")
+    ev.add_argument("--json", action="store_true")
     rl = rsub.add_parser("list", help="List runs, newest first.")
     rl.add_argument("--json", action="store_true")
     for verb in ("show", "cancel"):
@@ -168,6 +175,13 @@ def run(args) -> object:
 
             return choice.choose(args.run_id, model=args.model, threshold=args.threshold,
                                  reason=args.reason, user=args.user)
+        if args.action == "evaluate":
+            from core import evaluation
+
+            if runs.show(args.run_id)["problem_type"] == "binary":
+                return evaluation.binary_report(args.run_id, threshold=args.threshold, value_tp=args.value_tp,
+                                                cost_fp=args.cost_fp, cost_fn=args.cost_fn)
+            return evaluation.report(args.run_id)
     if args.command == "score":
         from core import scoring
 

@@ -119,3 +119,25 @@ def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message()
     assert not at.error
     plan = at.json[0].value  # "What AutoGluon will be asked"
     assert '"num_bag_folds": 0' in plan and '"num_leaves": 16' in plan and '"dynamic_stacking": false' in plan
+
+
+@pytest.mark.parametrize("data, target", [("German credit", "risk"), ("Palmer penguins", "species"),
+                                           ("Bike sharing", "bikers")])
+def test_results_page_shows_the_model_beside_a_baseline(data, target):
+    spec = RunSpec(_id(data), target, quality="fast", time_limit=60, model_families=["GBM", "LR"],
+                   exclude=["casual", "registered"] if target == "bikers" else [])
+    run = runs.wait(runs.start(spec)["run_id"])
+    at = run_app("pages/results.py", audience="expert")
+    assert not at.exception
+    words = texts(at)
+    assert "always guessing" in words and len(at.get("vega_lite_chart")) >= 2
+
+
+def test_results_threshold_can_be_saved_for_scoring():
+    spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM", "LR"])
+    run_id = runs.wait(runs.start(spec)["run_id"])["run_id"]
+    at = run_app("pages/results.py")
+    at.slider(key=f"threshold_{run_id}").set_value(0.7).run()
+    _button(at, "Use threshold 0.70 for scoring").click().run()
+    assert not at.exception
+    assert runs.show(run_id)["threshold"] == 0.7

@@ -1,0 +1,95 @@
+"""Results: the chosen model on the holdout, beside a naive baseline; pick another model or threshold."""
+
+import streamlit as st
+
+from core import charts, choice, evaluation, runs
+from pages._ui import attempt, ctx, help_for, t, term_name
+
+audience = ctx()["audience"]
+state = st.session_state
+st.title(t("page_results"))
+
+finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+if not finished:
+    st.info(t("no_results"))
+    st.stop()
+labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
+if state.get("result_pick") not in labels:
+    state["result_pick"] = state.get("run_pick") if state.get("run_pick") in labels else next(iter(labels))
+run_id = st.selectbox(t("choose_run"), list(labels), key="result_pick", format_func=labels.get)
+run = attempt(runs.show, run_id)
+if run is None:
+    st.stop()
+kind = run["problem_type"]
+
+if audience != "stakeholder":
+    with st.expander(t("model_choice", model=run["chosen_model"]), icon=":material/how_to_reg:"):
+        usable = [m["model"] for m in run["models"] if m.get("score_test") is not None] or \
+            [m["model"] for m in run["models"]]
+        picked = st.selectbox(t("col_model"), usable, index=usable.index(run["chosen_model"])
+                              if run["chosen_model"] in usable else 0, key=f"pick_model_{run_id}")
+        reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
+        if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
+                                                 user=ctx()["user"]):
+            st.rerun()
+        st.caption(t("choice_by", who=run["choice"]["chosen_by"], reason=run["choice"]["reason"] or "—"))
+
+if kind == "binary":
+    a, b, c, d = st.columns(4)
+    threshold = a.slider(t("threshold"), 0.01, 0.99, float(run["threshold"]), 0.01, key=f"threshold_{run_id}",
+                         help=help_for("decision_threshold"))
+    value_tp = b.number_input(t("value_tp"), value=1.0, key=f"vtp_{run_id}")
+    cost_fp = c.number_input(t("cost_fp"), value=1.0, min_value=0.0, key=f"cfp_{run_id}")
+    cost_fn = d.number_input(t("cost_fn"), value=1.0, min_value=0.0, key=f"cfn_{run_id}")
+    rep = attempt(evaluation.binary_report, run_id, threshold=threshold, value_tp=value_tp,
+                  cost_fp=cost_fp, cost_fn=cost_fn)
+    if rep is None:
+        st.stop()
+    st.markdown(t("binary_sentence", accuracy=f"{rep['accuracy']:.0%}", baseline=f"{rep['baseline']['accuracy']:.0%}",
+                  rows=rep["rows"], positive=rep["positive_class"]))
+    st.info(t("best_threshold", best=f"{rep['best_threshold']:.2f}", value=f"{rep['best_value_per_1000']:,.0f}",
+              current=f"{rep['value_per_1000']:,.0f}"), icon=":material/lightbulb:")
+    if audience != "stakeholder" and st.button(t("save_threshold", threshold=f"{threshold:.2f}")):
+        if attempt(choice.choose, run_id, threshold=threshold, user=ctx()["user"]):
+            st.toast(t("threshold_saved", threshold=f"{threshold:.2f}"))
+    cm = rep["confusion"]
+    pos, neg = str(rep["positive_class"]), t("not_positive", positive=rep["positive_class"])
+    cells = [{"actual": pos, "predicted": pos, "count": cm["tp"]}, {"actual": pos, "predicted": neg, "count": cm["fn"]},
+             {"actual": neg, "predicted": pos, "count": cm["fp"]}, {"actual": neg, "predicted": neg, "count": cm["tn"]}]
+    left, right = st.columns(2)
+    left.altair_chart(charts.confusion_chart(cells, title=t("chart_confusion")), width="stretch")
+    left.caption(t("confusion_caption", tp=cm["tp"], fp=cm["fp"], fn=cm["fn"], tn=cm["tn"]))
+    right.altair_chart(charts.value_chart(rep["threshold_table"], threshold=threshold, title=t("chart_value"),
+                                          y_title=t("value_axis")), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.curve_chart(rep["roc_curve"]["fpr"], rep["roc_curve"]["tpr"], title=t("chart_roc"),
+                                         x_title=t("axis_fpr"), y_title=t("axis_tpr")), width="stretch")
+    right.altair_chart(charts.curve_chart(rep["calibration"]["mean_predicted"], rep["calibration"]["observed"],
+                                          title=t("chart_calibration"), x_title=t("axis_predicted_chance"),
+                                          y_title=t("axis_observed_share")), width="stretch")
+elif kind == "multiclass":
+    rep = attempt(evaluation.multiclass_report, run_id)
+    if rep is None:
+        st.stop()
+    st.markdown(t("multiclass_sentence", accuracy=f"{rep['accuracy']:.0%}", baseline=f"{rep['baseline']['accuracy']:.0%}",
+                  rows=rep["rows"]))
+    cells = [{"actual": a, "predicted": p, "count": rep["confusion_matrix"][i][j]}
+             for i, a in enumerate(rep["labels"]) for j, p in enumerate(rep["labels"])]
+    left, right = st.columns(2)
+    left.altair_chart(charts.confusion_chart(cells, title=t("chart_confusion")), width="stretch")
+    right.altair_chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class")),
+                       width="stretch")
+else:
+    rep = attempt(evaluation.regression_report, run_id)
+    if rep is None:
+        st.stop()
+    st.markdown(t("regression_sentence", mae=f"{rep['mean_absolute_error']:.3g}",
+                  baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=run["target"], rows=rep["rows"]))
+    left, right = st.columns(2)
+    left.altair_chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
+                                           title=t("chart_predicted_actual")), width="stretch")
+    right.altair_chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
+                                         title=t("chart_error_decile")), width="stretch")
+
+if audience == "expert":
+    st.code(f"python -m core runs evaluate {run_id} --json", language="bash")
