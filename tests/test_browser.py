@@ -123,3 +123,23 @@ def test_launch_a_run_and_watch_the_first_model_arrive(server, page):
         timeout=60000)
     page.screenshot(path=str(server["home"] / "runs_page.png"), full_page=True)
     page.get_by_text(re.compile(r"Finished")).first.wait_for(timeout=120000)
+
+
+def test_moving_the_threshold_changes_the_confusion_matrix(server, page):
+    env = {**os.environ, "COMMONGROUND_HOME": str(server["home"])}
+    subprocess.run([sys.executable, "-m", "core", "init"], cwd=REPO, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "core", "runs", "start", "--dataset", "German credit", "--target", "risk",
+                    "--quality", "fast", "--time-limit", "20", "--family", "GBM", "LR", "--wait", "--json"],
+                   cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
+    page.goto(server["url"] + "/results?user=thresholds")
+    caption = page.get_by_text("found correctly")
+    caption.wait_for(timeout=30000)
+    before = caption.inner_text()
+    page.get_by_role("slider").first.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("(b) => { const e = [...document.querySelectorAll('p')].find("
+                           "p => p.innerText.includes('found correctly')); return e && e.innerText !== b; }",
+                           arg=before, timeout=30000)
+    assert page.get_by_text("found correctly").inner_text() != before
+    page.screenshot(path=str(server["home"] / "results_page.png"), full_page=True)
