@@ -69,7 +69,7 @@ def score(run_id: str, input_path, output_path) -> dict:
     predictor = load_predictor(run)
     model = choice.predicting_model(run, chosen["model"])
     features = frame[columns["features"]]
-    out = frame.copy()
+    out = frame  # the input columns, then the predictions (no copy of a large file)
     if run["problem_type"] == "regression":
         out["prediction"] = predictor.predict(features, model=model).to_numpy()
     else:
