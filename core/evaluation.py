@@ -155,3 +155,39 @@ def report(run_id: str, **kwargs) -> dict:
     if kind == "binary":
         return binary_report(run_id, **kwargs)
     return multiclass_report(run_id) if kind == "multiclass" else regression_report(run_id)
+
+
+def feature_importance(run_id: str, *, time_limit: float = 30, confidence: float = 0.95) -> dict:
+    """Permutation importance of the chosen model on the holdout, with a confidence interval.
+
+    How much the holdout score drops when one column's values are shuffled; cached per model.
+    """
+    import json
+
+    run = runs.show(run_id)
+    if not run["models"]:
+        raise InvalidInput(f"Run {run_id} has no trained model to explain ({run['status']}: {run['summary']}).")
+    model = choice.predicting_model(run, run["chosen_model"])
+    cache = Path(run["run_dir"]) / f"feature_importance_{model}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    from core.scoring import load_predictor
+
+    X, y = holdout_frame(run)
+    predictor = load_predictor(run)
+    data = X.assign(**{run["target"]: y.to_numpy()})
+    table = predictor.feature_importance(data, model=model, time_limit=time_limit, confidence_level=confidence,
+                                         silent=True)
+    level = int(round(confidence * 100))
+    rows = [{"feature": str(name), "importance": float(r["importance"]), "stddev": _num(r.get("stddev")),
+             "low": _num(r.get(f"p{level}_low")), "high": _num(r.get(f"p{level}_high")),
+             "shuffles": int(r["n"]) if r.get("n") == r.get("n") else None}
+            for name, r in table.iterrows()]
+    result = {"run_id": run_id, "model": run["chosen_model"], "metric": run["eval_metric"],
+              "confidence": confidence, "features": rows}
+    cache.write_text(json.dumps(result))
+    return result
+
+
+def _num(value):
+    return None if value is None or value != value else float(value)

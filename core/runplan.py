@@ -130,6 +130,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "holdout": spec.holdout,
         "seed": spec.seed,
         "fit_kwargs": _fit_kwargs(spec),
+        "model_families": spec.model_families,
         "estimate": estimate,
         "rows": info["rows"],
     }

@@ -202,8 +202,8 @@ def plain_reason(failure: dict) -> str:
 
 def _plain_failure(error: str) -> str:
     if "No models were trained" in error or "Trainer has no fit models" in error:
-        return ("No model finished training within the time budget. Give the run more time, "
-                "or choose the 'fast' quality level.")
+        return ("No model finished training. Give the run more time, choose the 'fast' quality level, "
+                "or include more model families.")
     return f"Training stopped with an error: {error}. The full log is in the run folder (worker.log)."
 
 

@@ -43,6 +43,9 @@ METRICS = {
 # Quality levels -> AutoGluon presets sized for a small machine.
 QUALITIES = {"fast": "medium_quality", "balanced": "good_quality", "best": "best_quality"}
 PRESETS = ["medium_quality", "good_quality", "high_quality", "best_quality"]
+# The hyperparameter set each preset uses, so chosen families can be added with their defaults.
+PRESET_HYPERPARAMETERS = {"medium_quality": "default", "good_quality": "light", "high_quality": "zeroshot",
+                          "best_quality": "zeroshot"}
 # Tree and linear families only: they need no PyTorch.
 MODEL_FAMILIES = {
     "GBM": "LightGBM", "CAT": "CatBoost", "XGB": "XGBoost", "RF": "Random forest",

@@ -16,6 +16,21 @@ from pathlib import Path
 from core.events import EventLog
 
 
+def _fit_kwargs(plan: dict) -> dict:
+    """The plan's fit arguments. Families picked by a person get the preset's settings for them,
+    or AutoGluon's defaults where the preset has none (LR and KNN are in no preset)."""
+    kwargs = dict(plan["fit_kwargs"])
+    families = plan.get("model_families")
+    if families and "hyperparameters" not in kwargs:
+        from autogluon.tabular.configs.hyperparameter_configs import get_hyperparameter_config
+
+        from core.runspec import PRESET_HYPERPARAMETERS
+
+        base = get_hyperparameter_config(PRESET_HYPERPARAMETERS.get(kwargs["presets"], "default"))
+        kwargs["hyperparameters"] = {family: base.get(family, {}) for family in families}
+    return kwargs
+
+
 def _higher_is_better(scorer) -> bool:
     # AutoGluon flips error metrics so that its `greater_is_better` is always True;
     # `greater_is_better_internal` says which way the metric itself points.
@@ -79,7 +94,7 @@ def run(run_dir: Path) -> None:
             label=label, problem_type=problem_type, eval_metric=plan["eval_metric"],
             path=str(run_dir / "model"), sample_weight=plan.get("sample_weight"), verbosity=2,
         )
-        predictor.fit(train, callbacks=[Progress(events, greater)], **plan["fit_kwargs"])
+        predictor.fit(train, callbacks=[Progress(events, greater)], **_fit_kwargs(plan))
 
         metrics = predictor.evaluate(holdout, silent=True)
         holdout_metrics = {

@@ -91,6 +91,7 @@ def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     spec = RunSpec(_id("Palmer penguins"), "species", quality="fast", time_limit=60, model_families=["LR"],
                    exclude=["island"])
     parent = runs.wait(runs.start(spec)["run_id"])
+    assert parent["status"] == "succeeded", parent["error"]
     at = run_app("pages/runs.py", audience="analyst")
     _button(at, "Tweak and re-run").click().run()
     assert not at.exception

@@ -73,3 +73,38 @@ def test_thresholds_only_for_binary_runs():
     penguins = _run("penguins.csv", "species")
     with pytest.raises(InvalidInput, match="thresholds apply to yes/no"):
         evaluation.binary_report(penguins["run_id"])
+
+
+def test_feature_importance_has_intervals_and_ranks_a_strong_feature_first(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 600
+    import pandas as pd
+
+    strong = rng.normal(size=n)
+    df = pd.DataFrame({"strong": strong, "noise1": rng.normal(size=n), "noise2": rng.normal(size=n),
+                       "y": (strong + 0.2 * rng.normal(size=n) > 0).astype(int)})
+    path = tmp_path / "signal.csv"
+    df.to_csv(path, index=False)
+    dataset = datasets.add(path)["dataset_id"]
+    run = runs.wait(runs.start(RunSpec(dataset, "y", **QUICK))["run_id"])
+    result = evaluation.feature_importance(run["run_id"], time_limit=20)
+    top = result["features"][0]
+    assert top["feature"] == "strong" and top["importance"] > 0.2
+    assert top["low"] <= top["importance"] <= top["high"]
+    assert evaluation.feature_importance(run["run_id"]) == result  # cached
+
+
+def test_compare_scores_runs_on_shared_holdout_rows_and_lists_differences():
+    from core import compare
+
+    dataset = datasets.add(DATA / "german_credit.csv")["dataset_id"]
+    a = runs.wait(runs.start(RunSpec(dataset, "risk", **QUICK))["run_id"])
+    b = runs.wait(runs.start(RunSpec(dataset, "risk", **{**QUICK, "model_families": ["LR"]}))["run_id"])
+    result = compare.compare([a["run_id"], b["run_id"]])
+    assert result["shared_holdout_rows"] == 200  # same seed and share: the very same rows
+    assert {r["run_id"] for r in result["runs"]} == {a["run_id"], b["run_id"]}
+    assert result["runs"][0]["metrics"]["accuracy"] == pytest.approx(a["holdout_metrics"]["accuracy"])
+    assert [d["setting"] for d in result["spec_differences"]] == ["model_families"]
+    other = _run("penguins.csv", "species")
+    with pytest.raises(InvalidInput, match="same data set and target"):
+        compare.compare([a["run_id"], other["run_id"]])

@@ -192,3 +192,10 @@ def test_model_failures_read_as_plain_words():
     assert "time budget ran out" in runs.plain_reason({"exc_type": "TimeLimitExceeded"})
     odd = runs.plain_reason({"exc_type": "ValueError", "detail": "Input contains NaN"})
     assert odd == "failed with an error: Input contains NaN"
+
+
+def test_chosen_families_are_trained_even_when_the_preset_has_none_of_them(ds):
+    spec = RunSpec(ds("german_credit.csv"), "risk", quality="fast", time_limit=15, model_families=["LR", "KNN"])
+    run = runs.wait(runs.start(spec)["run_id"])
+    assert run["status"] == "succeeded", run["error"]
+    assert {"LinearModel", "KNeighbors"} <= {m["model"] for m in run["models"]}
