@@ -79,4 +79,6 @@ pages.append(st.Page("pages/runs.py", title=glossary.ui("page_runs", lang), icon
                      url_path="runs"))
 pages.append(st.Page("pages/results.py", title=glossary.ui("page_results", lang), icon=":material/insights:",
                      url_path="results"))
+pages.append(st.Page("pages/compare.py", title=glossary.ui("page_compare", lang), icon=":material/compare:",
+                     url_path="compare"))
 st.navigation(pages).run()

@@ -129,3 +129,16 @@ def bars_chart(rows: list[dict], *, x: str, y: str, title: str, color: str = "#4
     return alt.Chart(df, title=title).mark_bar(color=color).encode(
         x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{y}:Q"),
         tooltip=[f"{x}:O", alt.Tooltip(f"{y}:Q", format=".3g")]).properties(height=240)
+
+
+def importance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
+    """Permutation importance per feature, with its confidence interval as a line."""
+    df = pd.DataFrame(rows)
+    order = df.sort_values("importance", ascending=False)["feature"].tolist()
+    base = alt.Chart(df, title=title).encode(y=alt.Y("feature:N", sort=order, title=None))
+    bars = base.mark_bar(color="#4c78a8").encode(
+        x=alt.X("importance:Q", title=x_title),
+        tooltip=["feature:N", alt.Tooltip("importance:Q", format=".4f"), alt.Tooltip("low:Q", format=".4f"),
+                 alt.Tooltip("high:Q", format=".4f")])
+    interval = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
+    return (bars + interval).properties(height=alt.Step(22))

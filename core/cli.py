@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--cost-fp", type=float, default=1.0, help="Cost of a false positive.")
     ev.add_argument("--cost-fn", type=float, default=1.0, help="Cost of a false negative.")
     ev.add_argument("--json", action="store_true")
+    im = rsub.add_parser("importance", help="Permutation feature importance of the chosen model on the holdout.")
+    im.add_argument("run_id")
+    im.add_argument("--time-limit", type=float, default=30)
+    im.add_argument("--json", action="store_true")
+    cp = rsub.add_parser("compare", help="Compare runs on the holdout rows they all kept aside.")
+    cp.add_argument("run_ids", nargs="+")
+    cp.add_argument("--json", action="store_true")
     rl = rsub.add_parser("list", help="List runs, newest first.")
     rl.add_argument("--json", action="store_true")
     for verb in ("show", "cancel"):
@@ -182,6 +189,14 @@ def run(args) -> object:
                 return evaluation.binary_report(args.run_id, threshold=args.threshold, value_tp=args.value_tp,
                                                 cost_fp=args.cost_fp, cost_fn=args.cost_fn)
             return evaluation.report(args.run_id)
+        if args.action == "importance":
+            from core import evaluation
+
+            return evaluation.feature_importance(args.run_id, time_limit=args.time_limit)
+        if args.action == "compare":
+            from core import compare
+
+            return compare.compare(args.run_ids)
     if args.command == "score":
         from core import scoring
 

@@ -91,5 +91,29 @@ else:
     right.altair_chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
                                          title=t("chart_error_decile")), width="stretch")
 
+st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importance"))
+with st.spinner(t("drivers_working")):
+    importance = attempt(evaluation.feature_importance, run_id)
+if importance:
+    st.caption(t("drivers_caption", metric=term_name(run["eval_metric"])))
+    st.altair_chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
+                                            x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
+                    width="stretch")
+
 if audience == "expert":
-    st.code(f"python -m core runs evaluate {run_id} --json", language="bash")
+    with st.expander(t("transparency_heading"), icon=":material/visibility:"):
+        details = run["details"]
+        st.markdown(t("transparency_versions", version=details.get("autogluon_version") or "?",
+                      models=len(run["models"]), failed=len(run["failures"])))
+        if run["failures"]:
+            st.dataframe([{"model": f["model"], "reason": f["reason"], "lost_seconds": f.get("lost_seconds")}
+                          for f in run["failures"]], hide_index=True)
+        st.markdown(t("transparency_features", used=", ".join(details.get("features_used") or []) or "—",
+                      dropped=", ".join(details.get("features_dropped") or []) or "—",
+                      excluded=", ".join(run["excluded"]) or "—"))
+        st.altair_chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
+                                           for m in run["models"]], x="model", y="fit_time",
+                                          title=t("chart_time_by_model")), width="stretch")
+        st.json({"fit_kwargs": run["fit_kwargs"], "environment": run["environment"]}, expanded=False)
+    st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json",
+            language="bash")

@@ -142,3 +142,14 @@ def test_results_threshold_can_be_saved_for_scoring():
     _button(at, "Use threshold 0.70 for scoring").click().run()
     assert not at.exception
     assert runs.show(run_id)["threshold"] == 0.7
+
+
+def test_compare_page_puts_two_runs_side_by_side():
+    dataset = _id("Palmer penguins")
+    for families in (["GBM"], ["LR"]):
+        runs.wait(runs.start(RunSpec(dataset, "species", quality="fast", time_limit=60,
+                                     model_families=families))["run_id"])
+    at = run_app("pages/compare.py", audience="expert")
+    assert not at.exception
+    assert "shared holdout rows" in texts(at)
+    assert len(at.dataframe) == 2  # the scores, and what differs (model_families)

@@ -1,0 +1,37 @@
+"""Compare: runs on the same data set and target, scored on the holdout rows none of them saw."""
+
+import pandas as pd
+import streamlit as st
+
+from core import compare, runs
+from pages._ui import attempt, t, term_name
+
+st.title(t("page_compare"))
+st.markdown(t("compare_intro"))
+finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['quality']} · {r['run_id']}" for r in finished}
+if len(finished) < 2:
+    st.info(t("compare_need_two"))
+    st.stop()
+first = finished[0]
+same = [r["run_id"] for r in finished if (r["dataset_id"], r["target"]) == (first["dataset_id"], first["target"])]
+picked = st.multiselect(t("compare_pick"), list(labels), default=same[:2], format_func=labels.get,
+                        key="compare_pick")
+if len(picked) < 2:
+    st.stop()
+result = attempt(compare.compare, picked)
+if result is None:
+    st.stop()
+metric = result["metric"]
+best = max(result["runs"], key=lambda r: r["metrics"].get(metric, float("-inf"))
+           if metric not in ("mean_absolute_error", "root_mean_squared_error") else -r["metrics"].get(metric, 0))
+st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=term_name(metric), run=best["run_id"],
+              value=f"{best['metrics'].get(metric, float('nan')):.3g}"))
+table = pd.DataFrame([{"run": r["run_id"], "model": r["model"], "quality": r["quality"],
+                       "time_limit": r["time_limit"], **r["metrics"]} for r in result["runs"]])
+st.dataframe(table, hide_index=True, width="stretch")
+st.subheader(t("compare_differences"), anchor=False)
+if result["spec_differences"]:
+    st.dataframe(pd.DataFrame(result["spec_differences"]).astype(str), hide_index=True, width="stretch")
+else:
+    st.caption(t("compare_same_spec"))
