@@ -117,6 +117,13 @@ MIGRATIONS = [
         ALTER TABLE run_models ADD COLUMN refit_model VARCHAR;
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE run_models ADD COLUMN predict_ms_per_1000 DOUBLE;
+        ALTER TABLE run_models ADD COLUMN disk_mb DOUBLE;
+        """,
+    ),
 ]
 
 STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start

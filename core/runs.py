@@ -159,12 +159,14 @@ def _apply(con, run_id: str, event: dict, started_at: float) -> bool:
         for m in event["models"]:
             con.execute(
                 """INSERT INTO run_models (run_id, model, score_val, score_test, fit_time, predict_time,
-                       stack_level, recorded_at, refit_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       stack_level, recorded_at, refit_model, predict_ms_per_1000, disk_mb)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT DO UPDATE SET score_val = excluded.score_val, score_test = excluded.score_test,
                        fit_time = excluded.fit_time, predict_time = excluded.predict_time,
-                       refit_model = excluded.refit_model""",
+                       refit_model = excluded.refit_model, predict_ms_per_1000 = excluded.predict_ms_per_1000,
+                       disk_mb = excluded.disk_mb""",
                 [run_id, m["model"], m["score_val"], m["score_test"], m["fit_time"], m["predict_time"],
-                 m["stack_level"], t, m.get("refit_model")])
+                 m["stack_level"], t, m.get("refit_model"), m.get("predict_ms_per_1000"), m.get("disk_mb")])
     elif kind == "failed":
         con.execute("UPDATE runs SET status = 'failed', error = ?, ended_at = ?, current_model = NULL "
                     "WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
@@ -277,8 +279,8 @@ def _show(run_id: str) -> dict:
     run = _row(run_id)
     with db.connect() as con:
         cur = con.execute("SELECT model, score_val, score_test, fit_time, predict_time, stack_level, "
-                          "refit_model, recorded_at FROM run_models WHERE run_id = ? ORDER BY recorded_at, model",
-                          [run_id])
+                          "refit_model, predict_ms_per_1000, disk_mb, recorded_at FROM run_models "
+                          "WHERE run_id = ? ORDER BY recorded_at, model", [run_id])
         models = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
         picked = con.execute(
             "SELECT model, threshold, reason, chosen_by, chosen_at FROM run_choices WHERE run_id = ? "

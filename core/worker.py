@@ -16,6 +16,13 @@ from pathlib import Path
 from core.events import EventLog
 
 
+def _folder_mb(path: Path) -> float | None:
+    """Size on disk of a model's folder (an ensemble's own folder holds only its weights)."""
+    if not path.exists():
+        return None
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
 def _fit_kwargs(plan: dict) -> dict:
     """The plan's fit arguments. Families picked by a person get the preset's settings for them,
     or AutoGluon's defaults where the preset has none (LR and KNN are in no preset)."""
@@ -37,9 +44,9 @@ def _higher_is_better(scorer) -> bool:
     return bool(getattr(scorer, "greater_is_better_internal", scorer.greater_is_better))
 
 
-def _leaderboard_rows(board, greater: bool) -> list[dict]:
+def _leaderboard_rows(board, greater: bool, holdout_rows: int, models_dir: Path) -> list[dict]:
     """One row per model. A bagged model that was refit on all training data (its '_FULL' twin,
-    the one that predicts) shows the twin's holdout score and prediction time on its own row."""
+    the one that predicts) shows the twin's holdout score, speed and size on its own row."""
     from core.progress import natural
 
     rows = {r.model: r for r in board.itertuples()}
@@ -49,10 +56,13 @@ def _leaderboard_rows(board, greater: bool) -> list[dict]:
             continue
         twin = rows.get(name + "_FULL")
         scored = twin if twin is not None else r
+        test_time = natural(scored.pred_time_test, True)
         out.append({"model": name, "score_val": natural(r.score_val, greater),
                     "score_test": natural(scored.score_test, greater), "fit_time": r.fit_time,
                     "predict_time": r.pred_time_val, "stack_level": int(r.stack_level),
-                    "refit_model": twin.model if twin is not None else None})
+                    "refit_model": twin.model if twin is not None else None,
+                    "predict_ms_per_1000": None if test_time is None else 1e6 * test_time / max(holdout_rows, 1),
+                    "disk_mb": _folder_mb(models_dir / scored.model)})
     return out
 
 
@@ -120,7 +130,9 @@ def run(run_dir: Path) -> None:
             autogluon_version=metadata.version("autogluon.tabular"),
         )
         # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
-        events.emit("scored", models=_leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater))
+        rows = _leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater, len(holdout),
+                                 Path(predictor.path) / "models")
+        events.emit("scored", models=rows)
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
         events.emit("failed", error=f"{type(exc).__name__}: {exc}")

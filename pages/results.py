@@ -24,14 +24,22 @@ kind = run["problem_type"]
 
 if audience != "stakeholder":
     with st.expander(t("model_choice", model=run["chosen_model"]), icon=":material/how_to_reg:"):
-        usable = [m["model"] for m in run["models"] if m.get("score_test") is not None] or \
-            [m["model"] for m in run["models"]]
-        picked = st.selectbox(t("col_model"), usable, index=usable.index(run["chosen_model"])
-                              if run["chosen_model"] in usable else 0, key=f"pick_model_{run_id}")
-        reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
-        if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
-                                                 user=ctx()["user"]):
-            st.rerun()
+        a, b = st.columns(2)
+        max_ms = a.number_input(t("filter_speed"), min_value=0.0, value=0.0, key=f"max_ms_{run_id}")
+        max_mb = b.number_input(t("filter_size"), min_value=0.0, value=0.0, key=f"max_mb_{run_id}")
+        candidates = [m for m in run["models"] if m.get("score_test") is not None] or run["models"]
+        usable = [m["model"] for m in candidates
+                  if (not max_ms or (m.get("predict_ms_per_1000") or 0) < max_ms)
+                  and (not max_mb or (m.get("disk_mb") or 0) < max_mb)]
+        if not usable:
+            st.warning(t("no_model_fits"))
+        else:
+            picked = st.selectbox(t("col_model"), usable, index=usable.index(run["chosen_model"])
+                                  if run["chosen_model"] in usable else 0, key=f"pick_model_{run_id}")
+            reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
+            if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
+                                                     user=ctx()["user"]):
+                st.rerun()
         st.caption(t("choice_by", who=run["choice"]["chosen_by"], reason=run["choice"]["reason"] or "—"))
 
 if kind == "binary":

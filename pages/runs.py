@@ -53,8 +53,8 @@ def leaderboard(run: dict) -> None:
     if not run["models"]:
         st.caption(t("no_models_yet"))
         return
-    board = pd.DataFrame(run["models"])[["model", "score_val", "score_test", "fit_time", "predict_time",
-                                         "seconds_after_launch"]]
+    board = pd.DataFrame(run["models"])[["model", "score_val", "score_test", "fit_time", "predict_ms_per_1000",
+                                         "disk_mb", "stack_level", "seconds_after_launch"]]
     metric = term_name(run["eval_metric"])
     st.dataframe(board, hide_index=True, width="stretch", column_config={
         "model": st.column_config.TextColumn(t("col_model"), help=help_for("model")),
@@ -63,8 +63,10 @@ def leaderboard(run: dict) -> None:
         "score_test": st.column_config.NumberColumn(t("col_score_test", metric=metric), format="%.4g",
                                                     help=help_for("test_score")),
         "fit_time": st.column_config.NumberColumn(t("col_fit_time"), format="%.2f s", help=help_for("fit_time")),
-        "predict_time": st.column_config.NumberColumn(t("col_predict_time"), format="%.3f s",
-                                                      help=help_for("predict_time")),
+        "predict_ms_per_1000": st.column_config.NumberColumn(t("col_predict_1000"), format="%.1f ms",
+                                                             help=help_for("predict_time")),
+        "disk_mb": st.column_config.NumberColumn(t("col_disk"), format="%.2f MB"),
+        "stack_level": st.column_config.NumberColumn(t("col_stack_level"), help=help_for("stacking")),
         "seconds_after_launch": st.column_config.NumberColumn(t("col_after_launch"), format="%.1f s"),
     })
 

@@ -153,3 +153,16 @@ def test_compare_page_puts_two_runs_side_by_side():
     assert not at.exception
     assert "shared holdout rows" in texts(at)
     assert len(at.dataframe) == 2  # the scores, and what differs (model_families)
+
+
+def test_leaderboard_constraints_filter_the_models_one_can_choose():
+    spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM", "RF"])
+    run = runs.wait(runs.start(spec)["run_id"])
+    assert all(m["predict_ms_per_1000"] > 0 and m["disk_mb"] > 0 for m in run["models"])
+    at = run_app("pages/results.py")
+    everything = at.selectbox(key=f"pick_model_{run['run_id']}").options
+    fastest = min(m["predict_ms_per_1000"] for m in run["models"])
+    at.number_input(key=f"max_ms_{run['run_id']}").set_value(fastest * 1.0001).run()
+    assert not at.exception
+    allowed = at.selectbox(key=f"pick_model_{run['run_id']}").options
+    assert 1 <= len(allowed) < len(everything)
