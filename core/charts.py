@@ -1,6 +1,7 @@
 """Altair charts built from stored results (pure functions, testable without Streamlit)."""
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 
@@ -142,3 +143,17 @@ def importance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart
                  alt.Tooltip("high:Q", format=".4f")])
     interval = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
     return (bars + interval).properties(height=alt.Step(22))
+
+
+def contributions_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
+    """SHAP contributions: bars right push the prediction up, bars left push it down."""
+    df = pd.DataFrame(rows).head(12)
+    df["label"] = df["feature"] + " = " + df["value"].astype(str)
+    df["direction"] = np.where(df["contribution"] >= 0, "up", "down")
+    return alt.Chart(df, title=title).mark_bar().encode(
+        y=alt.Y("label:N", sort=df["label"].tolist(), title=None),
+        x=alt.X("contribution:Q", title=x_title),
+        color=alt.Color("direction:N", scale=alt.Scale(domain=["up", "down"], range=["#e45756", "#4c78a8"]),
+                        legend=None),
+        tooltip=["feature:N", "value:N", alt.Tooltip("contribution:Q", format="+.4f")],
+    ).properties(height=alt.Step(22))

@@ -4,6 +4,7 @@ The input goes through the same readers as an upload (so the same clear errors),
 against the columns the model was trained on, and is written with DuckDB for speed.
 """
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -18,10 +19,16 @@ NUMERIC_KINDS = "biufc"
 
 
 def load_predictor(run: dict):
+    return _load_predictor(str(Path(run["run_dir"]) / "model"))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_predictor(path: str):
+    """Loaded once per process: a what-if edit must not pay for reading models from disk.
+    A finished run's model folder never changes, so the cache cannot go stale."""
     from autogluon.tabular import TabularPredictor
 
-    return TabularPredictor.load(str(Path(run["run_dir"]) / "model"), check_packages=False,
-                                 require_py_version_match=False)
+    return TabularPredictor.load(path, check_packages=False, require_py_version_match=False)
 
 
 def read_input(path) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import charts, choice, evaluation, runs
+from core import charts, choice, evaluation, explain, runs
 from pages._ui import attempt, ctx, help_for, t, term_name
 
 audience = ctx()["audience"]
@@ -107,6 +107,44 @@ if importance:
     st.altair_chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
                                             x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
                     width="stretch")
+
+st.subheader(t("whatif_heading"), anchor=False, help=help_for("shap_value"))
+st.caption(t("whatif_caption"))
+holdout_n = run["details"].get("holdout_rows") or 1
+position = st.number_input(t("whatif_row"), 0, max(holdout_n - 1, 0), 0, key=f"whatif_row_{run_id}")
+picked_row = attempt(explain.holdout_row, run_id, int(position))
+inputs = attempt(explain.feature_inputs, run_id)
+if picked_row and inputs:
+    values = {}
+    grid = st.columns(3)
+    for i, spec in enumerate(inputs):
+        key, current = f"whatif_{run_id}_{position}_{spec['name']}", picked_row["values"].get(spec["name"])
+        with grid[i % 3]:
+            if spec["kind"] == "number":
+                values[spec["name"]] = st.number_input(spec["name"], value=None if current is None else float(current),
+                                                       key=key, help=t("whatif_range", lo=f"{spec['min']:g}",
+                                                                        hi=f"{spec['max']:g}"))
+            else:
+                options = spec["values"] if current is None or str(current) in spec["values"] else \
+                    [str(current), *spec["values"]]
+                values[spec["name"]] = st.selectbox(spec["name"], options, key=key,
+                                                    index=options.index(str(current)) if current is not None else 0)
+    one = attempt(explain.predict_one, run_id, values)
+    if one:
+        for warning in one["warnings"]:
+            st.warning(warning, icon=":material/warning:")
+        chance = one.get("probabilities", {}).get(str(one["prediction"]))
+        st.markdown(t("whatif_prediction", prediction=one["prediction"], actual=picked_row["actual"],
+                      chance="" if chance is None else t("whatif_chance", chance=f"{chance:.0%}")))
+    if st.button(t("whatif_explain"), icon=":material/psychology:"):
+        with st.spinner(t("whatif_working")):
+            shap_result = attempt(explain.shap_values, run_id, values)
+        if shap_result:
+            st.altair_chart(charts.contributions_chart(shap_result["contributions"], title=t("chart_shap"),
+                                                       x_title=t("axis_shap", what=shap_result["explains"])),
+                            width="stretch")
+            st.caption(t("shap_caption", base=f"{shap_result['base_value']:.3g}",
+                         prediction=f"{shap_result['prediction']:.3g}"))
 
 if audience == "expert":
     with st.expander(t("transparency_heading"), icon=":material/visibility:"):

@@ -166,3 +166,20 @@ def test_leaderboard_constraints_filter_the_models_one_can_choose():
     assert not at.exception
     allowed = at.selectbox(key=f"pick_model_{run['run_id']}").options
     assert 1 <= len(allowed) < len(everything)
+
+
+def test_what_if_on_the_results_page_updates_the_prediction_and_explains_it():
+    spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM"])
+    run_id = runs.wait(runs.start(spec)["run_id"])["run_id"]
+    at = run_app("pages/results.py")
+    before = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))
+    at.number_input(key=f"whatif_{run_id}_0_duration").set_value(72)
+    at.number_input(key=f"whatif_{run_id}_0_credit_amount").set_value(18000).run()
+    assert not at.exception
+    after = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))
+    assert after != before
+    at.number_input(key=f"whatif_{run_id}_0_age").set_value(150).run()
+    assert any("outside the training range" in w.value for w in at.warning)
+    _button(at, "Explain this prediction").click().run()
+    assert not at.exception
+    assert any("average prediction" in c.value for c in at.caption)
