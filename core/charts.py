@@ -157,3 +157,15 @@ def contributions_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Ch
                         legend=None),
         tooltip=["feature:N", "value:N", alt.Tooltip("contribution:Q", format="+.4f")],
     ).properties(height=alt.Step(22))
+
+
+def distribution_chart(groups: dict[str, list[float]], *, title: str, x_title: str, bins: int = 20) -> alt.Chart:
+    """Overlaid histograms, one per group (e.g. predicted chance for each actual outcome)."""
+    df = pd.concat([pd.DataFrame({"value": values, "group": name}) for name, values in groups.items()],
+                   ignore_index=True)
+    return alt.Chart(df, title=title).mark_bar(opacity=0.55).encode(
+        x=alt.X("value:Q", bin=alt.Bin(maxbins=bins), title=x_title),
+        y=alt.Y("count():Q", stack=None, title="rows"),
+        color=alt.Color("group:N", title=None),
+        tooltip=["group:N", alt.Tooltip("count():Q", title="rows")],
+    ).properties(height=240)

@@ -75,6 +75,13 @@ if kind == "binary":
     right.altair_chart(charts.curve_chart(rep["calibration"]["mean_predicted"], rep["calibration"]["observed"],
                                           title=t("chart_calibration"), x_title=t("axis_predicted_chance"),
                                           y_title=t("axis_observed_share")), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.curve_chart(rep["pr_curve"]["recall"], rep["pr_curve"]["precision"],
+                                         title=t("chart_pr"), x_title=t("axis_recall"),
+                                         y_title=t("axis_precision"), diagonal=False), width="stretch")
+    right.altair_chart(charts.distribution_chart(
+        {t("actual_is", value=pos): rep["scores"]["positive"], t("actual_is", value=neg): rep["scores"]["negative"]},
+        title=t("chart_scores"), x_title=t("axis_predicted_chance")), width="stretch")
 elif kind == "multiclass":
     rep = attempt(evaluation.multiclass_report, run_id)
     if rep is None:
@@ -87,6 +94,9 @@ elif kind == "multiclass":
     left.altair_chart(charts.confusion_chart(cells, title=t("chart_confusion")), width="stretch")
     right.altair_chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class")),
                        width="stretch")
+    st.dataframe(rep["per_class"], hide_index=True, column_config={
+        "precision": st.column_config.NumberColumn(term_name("precision"), format="%.2f", help=help_for("precision")),
+        "recall": st.column_config.NumberColumn(term_name("recall"), format="%.2f", help=help_for("recall"))})
 else:
     rep = attempt(evaluation.regression_report, run_id)
     if rep is None:
@@ -98,6 +108,10 @@ else:
                                            title=t("chart_predicted_actual")), width="stretch")
     right.altair_chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
                                          title=t("chart_error_decile")), width="stretch")
+    residuals = [a - p for a, p in zip(rep["points"]["actual"], rep["points"]["predicted"])]
+    st.altair_chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
+                                              x_title=t("axis_residual", target=run["target"]), bins=40),
+                    width="stretch")
 
 st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importance"))
 with st.spinner(t("drivers_working")):
