@@ -355,7 +355,9 @@ def summary(run: dict, models: list[dict]) -> str:
         metrics = json.loads(run["holdout_metrics"] or "{}")
         score = metrics.get(run["eval_metric"])
         shown = "" if score is None else f" scores {score:.3g} {run['eval_metric']} on the holdout rows it never saw"
-        return f"{len(models)} models trained; the chosen model, {run['chosen_model']},{shown}."
+        best = next((m["model"] for m in models if run["chosen_model"] in (m["model"], m.get("refit_model"))),
+                    run["chosen_model"])
+        return f"{len(models)} models trained; AutoGluon's best model, {best},{shown}."
     if status == "cancelled":
         if not models:
             return "No model had finished training."
