@@ -81,4 +81,6 @@ pages.append(st.Page("pages/results.py", title=glossary.ui("page_results", lang)
                      url_path="results"))
 pages.append(st.Page("pages/compare.py", title=glossary.ui("page_compare", lang), icon=":material/compare:",
                      url_path="compare"))
+pages.append(st.Page("pages/glossary.py", title=glossary.ui("page_glossary", lang), icon=":material/menu_book:",
+                     url_path="glossary"))
 st.navigation(pages).run()

@@ -92,6 +92,36 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--output", required=True)
     sc.add_argument("--json", action="store_true")
 
+    gl = sub.add_parser("glossary", help="Read, search and edit the shared vocabulary.")
+    gsub = gl.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    gshow = gsub.add_parser("show", help="One term (by id, alias or name).")
+    gshow.add_argument("term")
+    gshow.add_argument("--lang", choices=["en", "pt"], default="en")
+    gshow.add_argument("--json", action="store_true")
+    gsearch = gsub.add_parser("search", help="Terms matching a word (also by alias).")
+    gsearch.add_argument("query", nargs="?", default="")
+    gsearch.add_argument("--lang", choices=["en", "pt"], default="en")
+    gsearch.add_argument("--audience", choices=["stakeholder", "analyst", "expert"])
+    gsearch.add_argument("--json", action="store_true")
+    gedit = gsub.add_parser("edit", help="Override a term's text for this organisation.")
+    gedit.add_argument("term")
+    gedit.add_argument("--lang", choices=["en", "pt"], required=True)
+    gedit.add_argument("--field", required=True)
+    gedit.add_argument("--text", required=True)
+    gedit.add_argument("--user")
+    gedit.add_argument("--json", action="store_true")
+    grev = gsub.add_parser("revert", help="Back to the shipped text.")
+    grev.add_argument("term")
+    grev.add_argument("--lang", choices=["en", "pt"], required=True)
+    grev.add_argument("--field")
+    grev.add_argument("--json", action="store_true")
+    gexp = gsub.add_parser("export", help="Write the organisation's edits as YAML.")
+    gexp.add_argument("--output", required=True)
+    gexp.add_argument("--json", action="store_true")
+    gimp = gsub.add_parser("import", help="Apply a YAML file of edits (all or nothing).")
+    gimp.add_argument("path")
+    gimp.add_argument("--json", action="store_true")
+
     pref = sub.add_parser("preferences", help="Show or set a user's audience and language.")
     psub = pref.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pshow = psub.add_parser("show")
@@ -201,6 +231,27 @@ def run(args) -> object:
         from core import scoring
 
         return scoring.score(args.run_id, args.input, args.output)
+    if args.command == "glossary":
+        from core import vocabulary
+
+        if args.action == "show":
+            return vocabulary.show(args.term, args.lang)
+        if args.action == "search":
+            return vocabulary.search(args.query, args.lang, args.audience)
+        if args.action == "edit":
+            return vocabulary.edit(args.term, args.lang, args.field, args.text, args.user)
+        if args.action == "revert":
+            return vocabulary.revert(args.term, args.lang, args.field)
+        if args.action == "export":
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(vocabulary.export_yaml())
+            return {"output": args.output}
+        if args.action == "import":
+            try:
+                text = open(args.path, encoding="utf-8").read()
+            except OSError as exc:
+                raise UserError(f"Cannot read '{args.path}': {exc.strerror}. Check the path.") from None
+            return vocabulary.import_yaml(text)
     if args.command == "preferences":
         user = args.user or config.default_user()
         if args.action == "show":

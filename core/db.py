@@ -124,6 +124,20 @@ MIGRATIONS = [
         ALTER TABLE run_models ADD COLUMN disk_mb DOUBLE;
         """,
     ),
+    (
+        5,
+        """
+        CREATE TABLE glossary_overrides (
+            term_id VARCHAR NOT NULL,
+            lang VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            text VARCHAR NOT NULL,
+            edited_by VARCHAR,
+            edited_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (term_id, lang, field)
+        );
+        """,
+    ),
 ]
 
 STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start
@@ -136,14 +150,20 @@ def db_path() -> Path:
     return config.home() / "commonground.duckdb"
 
 
+# Threads of one process share DuckDB's instance of the file; opening it while another thread
+# closes the last connection fails ("already attached"), so opens and closes take turns.
+_instance_lock = threading.Lock()
+
+
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + config.lock_timeout()
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+            with _instance_lock:
+                return duckdb.connect(str(path))
+        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+            if "lock" not in str(exc).lower() and "already attached" not in str(exc).lower():
                 raise
             if time.monotonic() >= deadline:
                 raise WorkspaceBusy(
@@ -205,7 +225,8 @@ def connect():
         yield con
     finally:
         _local.con = None
-        con.close()
+        with _instance_lock:
+            con.close()
 
 
 @contextlib.contextmanager

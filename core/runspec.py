@@ -99,7 +99,7 @@ def parse_hyperparameters(text: str) -> dict:
     try:
         value = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "it is not valid YAML or JSON"
         raise InvalidInput(f"The hyperparameters do not parse{where}: {problem}. "

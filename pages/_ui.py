@@ -8,7 +8,7 @@ import logging
 import streamlit as st
 
 import glossary
-from core import config
+from core import config, vocabulary
 from core.errors import UserError
 
 log = logging.getLogger("commonground")
@@ -44,12 +44,13 @@ def num(value: int) -> str:
 
 
 def term_name(term_id: str) -> str:
-    """The glossary's display name of a term (e.g. a metric), in the chosen language."""
-    return glossary.term(term_id, ctx()["language"])["term"]
+    """The glossary's display name of a term (e.g. a metric), with the organisation's edits."""
+    return vocabulary.show(term_id, ctx()["language"])["term"]
 
 
 def help_for(term_id: str) -> str:
-    return glossary.help_text(term_id, ctx()["language"])
+    """The term's short definition (edited text wins over shipped text), for a help tooltip."""
+    return vocabulary.help_text(term_id, ctx()["language"])
 
 
 def show_error(exc: Exception) -> None:

@@ -26,7 +26,8 @@ def router_mode(monkeypatch):
         pages_manager.PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-PAGES = ["pages/home.py", "pages/data.py", "pages/runs.py", "pages/results.py", "pages/compare.py"]
+PAGES = ["pages/home.py", "pages/data.py", "pages/runs.py", "pages/results.py", "pages/compare.py",
+         "pages/glossary.py"]
 
 
 def run_app(page=None, user="ana", audience=None, language=None):

@@ -81,3 +81,27 @@ def test_a_staging_table_left_by_a_crash_is_dropped_at_the_next_start(monkeypatc
     with db.connect() as con:
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
     assert f"{db.STAGING_PREFIX}ds_crashed" not in names
+
+
+def test_many_threads_open_and_close_the_file_at_once():
+    """Two browser sessions are two threads of one server process; neither may see a lock error."""
+    import threading
+
+    with db.connect():
+        pass
+    errors = []
+
+    def work():
+        try:
+            for _ in range(30):
+                with db.connect() as con:
+                    con.execute("SELECT count(*) FROM datasets").fetchone()
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
