@@ -68,7 +68,7 @@ def main() -> None:
         pand = time.perf_counter() - started
 
     print(f"file: {ROWS:,} rows x {len(info['columns'])} columns, {size_mb:.0f} MB")
-    print(f"| measure | seconds |\n|---|---|")
+    print("| measure | seconds |\n|---|---|")
     print(f"| Common Ground add (load + profile + warnings) | {ours:.2f} |")
     print(f"| DuckDB alone (read_csv + SUMMARIZE) | {duck:.2f} |")
     print(f"| pandas (read_csv + describe) | {pand:.2f} |")

@@ -127,7 +127,7 @@ def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message()
 def test_results_page_shows_the_model_beside_a_baseline(data, target):
     spec = RunSpec(_id(data), target, quality="fast", time_limit=60, model_families=["GBM", "LR"],
                    exclude=["casual", "registered"] if target == "bikers" else [])
-    run = runs.wait(runs.start(spec)["run_id"])
+    assert runs.wait(runs.start(spec)["run_id"])["status"] == "succeeded"
     at = run_app("pages/results.py", audience="expert")
     assert not at.exception
     words = texts(at)
