@@ -17,7 +17,7 @@ def choose(run_id: str, *, model: str | None = None, threshold: float | None = N
            reason: str | None = None, user: str | None = None) -> dict:
     """Record a new choice; unspecified parts carry over from the current one."""
     run = runs.show(run_id)
-    usable = _usable_models(run)
+    usable = usable_models(run)
     if not usable:
         raise InvalidInput(f"Run {run_id} has no trained model to choose ({run['status']}: {run['summary']}).")
     now = current(run_id)
@@ -38,12 +38,15 @@ def choose(run_id: str, *, model: str | None = None, threshold: float | None = N
     return current(run_id)
 
 
-def _usable_models(run: dict) -> list[str]:
-    """Leaderboard models that can predict (themselves or through their refit twin).
+def usable_models(run: dict, *, max_ms_per_1000: float | None = None, max_disk_mb: float | None = None) -> list[str]:
+    """Leaderboard models that can predict (themselves or through their refit twin), optionally
+    only those under a prediction-time and a size limit.
 
     Before the holdout scores arrive (or for a cancelled run) every trained model counts."""
-    scored = [m["model"] for m in run["models"] if m.get("score_test") is not None]
-    return scored or [m["model"] for m in run["models"]]
+    candidates = [m for m in run["models"] if m.get("score_test") is not None] or run["models"]
+    return [m["model"] for m in candidates
+            if (not max_ms_per_1000 or (m.get("predict_ms_per_1000") or 0) < max_ms_per_1000)
+            and (not max_disk_mb or (m.get("disk_mb") or 0) < max_disk_mb)]
 
 
 def predicting_model(run: dict, model: str) -> str:

@@ -27,10 +27,7 @@ if audience != "stakeholder":
         a, b = st.columns(2)
         max_ms = a.number_input(t("filter_speed"), min_value=0.0, value=0.0, key=f"max_ms_{run_id}")
         max_mb = b.number_input(t("filter_size"), min_value=0.0, value=0.0, key=f"max_mb_{run_id}")
-        candidates = [m for m in run["models"] if m.get("score_test") is not None] or run["models"]
-        usable = [m["model"] for m in candidates
-                  if (not max_ms or (m.get("predict_ms_per_1000") or 0) < max_ms)
-                  and (not max_mb or (m.get("disk_mb") or 0) < max_mb)]
+        usable = choice.usable_models(run, max_ms_per_1000=max_ms, max_disk_mb=max_mb)
         if not usable:
             st.warning(t("no_model_fits"))
         else:
