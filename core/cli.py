@@ -81,10 +81,27 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--json", action="store_true")
     rl = rsub.add_parser("list", help="List runs, newest first.")
     rl.add_argument("--json", action="store_true")
-    for verb in ("show", "cancel"):
-        r = rsub.add_parser(verb, help=f"{verb.capitalize()} a run.")
-        r.add_argument("run_id")
-        r.add_argument("--json", action="store_true")
+    rshow = rsub.add_parser("show", help="A run's status, models and scores, and its plain-language summary.")
+    rshow.add_argument("run_id")
+    rshow.add_argument("--lang", choices=["en", "pt"], default="en")
+    rshow.add_argument("--json", action="store_true")
+    rcancel = rsub.add_parser("cancel", help="Cancel a run.")
+    rcancel.add_argument("run_id")
+    rcancel.add_argument("--json", action="store_true")
+    rthread = rsub.add_parser("comments", help="A run's comments and its decision (draft, reviewed, ...).")
+    rthread.add_argument("run_id")
+    rthread.add_argument("--json", action="store_true")
+    rcom = rsub.add_parser("comment", help="Add a comment to a run's discussion.")
+    rcom.add_argument("run_id")
+    rcom.add_argument("--text", required=True)
+    rcom.add_argument("--user")
+    rcom.add_argument("--json", action="store_true")
+    rdec = rsub.add_parser("decide", help="Move a run's decision: reviewed, approved, rejected or back to draft.")
+    rdec.add_argument("run_id")
+    rdec.add_argument("--decision", required=True, help="draft, reviewed, approved or rejected.")
+    rdec.add_argument("--note", help="Why (required to reject).")
+    rdec.add_argument("--user")
+    rdec.add_argument("--json", action="store_true")
 
     sc = sub.add_parser("score", help="Predict a file with a run's chosen model and threshold.")
     sc.add_argument("run_id")
@@ -204,7 +221,17 @@ def run(args) -> object:
         if args.action == "list":
             return runs.list_runs()
         if args.action == "show":
-            return runs.show(args.run_id)
+            from core import narrative
+
+            return narrative.show_run(args.run_id, args.lang)
+        if args.action in ("comments", "comment", "decide"):
+            from core import decisions
+
+            if args.action == "comment":
+                return decisions.comment(args.run_id, args.text, user=args.user)
+            if args.action == "decide":
+                return decisions.decide(args.run_id, args.decision, note=args.note, user=args.user)
+            return decisions.thread(args.run_id)
         if args.action == "cancel":
             return runs.cancel(args.run_id)
         if args.action == "choose":
@@ -264,7 +291,8 @@ def _human(result) -> str:
     if isinstance(result, list):
         return "\n".join(_human(r) for r in result) or "(none)"
     if isinstance(result, dict) and "run_id" in result and "models" in result:
-        return f"{result['run_id']}  {result['status']}  {result['summary']}"
+        summary = result["summary"]
+        return f"{result['run_id']}  {result['status']}  " + (summary["text"] if isinstance(summary, dict) else summary)
     if isinstance(result, dict) and "warnings" in result:
         lines = [f"{result['dataset_id']}  {result['name']}  {result['rows']} rows, "
                  f"{len(result['columns'])} columns"]

@@ -138,6 +138,20 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        6,
+        """
+        CREATE SEQUENCE run_comment_ids;
+        CREATE TABLE run_comments (
+            comment_id BIGINT PRIMARY KEY DEFAULT nextval('run_comment_ids'),
+            run_id VARCHAR NOT NULL,
+            author VARCHAR NOT NULL,
+            body VARCHAR,
+            decision VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]
 
 STAGING_PREFIX = "staging_"  # tables being loaded; any left by a crash are dropped at start

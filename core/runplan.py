@@ -125,6 +125,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "excluded": sorted(set(spec.exclude)),
         "sensitive": list(spec.sensitive),
         "suggested_exclusions": default_exclusions(info),
+        "warnings": [{"kind": w["kind"], "column": w.get("column")} for w in info["warnings"]],
         "suggested_sensitive": suggest_sensitive({"columns": info["columns"]}),
         "sample_weight": spec.sample_weight,
         "holdout": spec.holdout,

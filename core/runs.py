@@ -318,6 +318,7 @@ def _show(run_id: str) -> dict:
         "error": run["error"],
         "summary": summary(run, models),
         "excluded": plan_.get("excluded", []),
+        "data_warnings": plan_.get("warnings", []),
         "sensitive": plan_.get("sensitive", []),
         "features": plan_.get("features", []),
         "details": details,

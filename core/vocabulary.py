@@ -164,5 +164,28 @@ def _check(term_id: str, lang: str, field: str, text) -> None:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"The new text for '{term_id}' ({lang}, {field}) is empty. Type the text, or revert "
                            "to the shipped one.")
+    if field == "business":
+        _check_template(term_id, text)
     if field == "short" and len(text.split()) > 25:
         raise InvalidInput(f"A short definition has at most 25 words; this one has {len(text.split())}.")
+
+
+def _check_template(term_id: str, text: str) -> None:
+    """A business template may use only the numbers filled for every kind of run the term covers."""
+    import string
+
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        raise InvalidInput(f"The business text for '{term_id}' has an unmatched '{{' or '}}'. Write placeholders "
+                           "as {name}, e.g. {recall_per_100}.") from None
+    kinds = set(glossary.terms()[term_id]["problem_types"])
+    known = glossary.placeholders()
+    allowed = sorted(n for n, p in known.items()
+                     if kinds <= ({"binary", "multiclass", "regression"} if p["for"] == "all"
+                                  else set([p["for"]] if isinstance(p["for"], str) else p["for"])))
+    bad = sorted(n for n in names if n not in allowed)
+    if bad:
+        raise InvalidInput(f"The business text for '{term_id}' uses {', '.join('{' + b + '}' for b in bad)}, "
+                           f"which is not filled for this term. Placeholders you can use: "
+                           f"{', '.join('{' + a + '}' for a in allowed)}.")

@@ -10,7 +10,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("en", "pt")
-TERM_FIELDS = ("term", "short")
+TERM_FIELDS = ("term", "short", "business", "reading", "caveats")
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,17 +29,33 @@ def term(term_id: str, lang: str = "en") -> dict:
     return {"id": term_id, "aliases": data.get("aliases", []), "audience": data.get("audience"), **text}
 
 
+@functools.lru_cache(maxsize=1)
+def placeholders() -> dict[str, dict]:
+    """The names a term's `business` template may use, and for which problem types they are filled."""
+    return yaml.safe_load((HERE / "placeholders.yaml").read_text(encoding="utf-8"))
+
+
 def help_text(term_id: str, lang: str = "en") -> str:
     """The short definition, for a widget's help tooltip."""
     return term(term_id, lang)["short"]
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=None)
+def _strings(name: str = "ui") -> dict[str, dict]:
+    return yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
 def _ui_strings() -> dict[str, dict]:
-    return yaml.safe_load((HERE / "ui.yaml").read_text(encoding="utf-8"))
+    return _strings("ui")
 
 
 def ui(key: str, lang: str = "en", **values) -> str:
     """A UI label in the chosen language; placeholders filled from `values`."""
-    entry = _ui_strings()[key]
+    entry = _strings("ui")[key]
+    return (entry.get(lang) or entry["en"]).format(**values)
+
+
+def story(key: str, lang: str = "en", **values) -> str:
+    """A sentence of the plain-language run summary (glossary/story.yaml), filled from `values`."""
+    entry = _strings("story")[key]
     return (entry.get(lang) or entry["en"]).format(**values)
