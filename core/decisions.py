@@ -38,11 +38,13 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
     """Move the run's decision one step; the note says why (required to reject)."""
     if decision not in DECISIONS:
         raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.")
-    current = thread(run_id)["decision"]
-    if decision not in NEXT[current]:
-        raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
-                           f"not to '{decision}'.")
-    return _add(run_id, _text(note, required=decision == "rejected"), decision, user)
+    body = _text(note, required=decision == "rejected")
+    with db.transaction():  # the check and the step are one unit
+        current = thread(run_id)["decision"]
+        if decision not in NEXT[current]:
+            raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
+                               f"not to '{decision}'.")
+        return _add(run_id, body, decision, user)
 
 
 def _text(text: str | None, *, required: bool) -> str | None:

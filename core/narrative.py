@@ -14,6 +14,7 @@ STORY_TERMS = {"binary": ["accuracy", "recall", "precision"], "multiclass": ["ac
 NAMES = {"target", "dataset_name", "top_feature", "second_feature", "positive_label", "negative_label",
          "majority_label", "best_class", "worst_class"}
 SMALL_TRAIN_ROWS = 1000
+SMALL_HOLDOUT_ROWS = 1000
 MIN_LIFT_PER_100 = 3  # fewer extra right answers per 100 than this is "hardly better than guessing"
 
 
@@ -113,11 +114,11 @@ def _caveats(v: dict, say, lang: str, weak: bool) -> list[str]:
         out.append(say("caveat_small_data"))
     n = v["holdout_rows"]
     if v["problem_type"] == "regression":
-        if v["mae"] and v["mae_margin"] / v["mae"] >= 0.1:
+        if n < SMALL_HOLDOUT_ROWS and v["mae"] and v["mae_margin"] / v["mae"] >= 0.1:
             out.append(say("caveat_small_holdout_regression", margin=number(v["mae_margin"], lang)))
     else:
         margin = round(196 * math.sqrt(v["accuracy"] * (1 - v["accuracy"]) / n)) if n else 0
-        if margin >= 3:
+        if n < SMALL_HOLDOUT_ROWS and margin >= 3:
             out.append(say("caveat_small_holdout", margin=number(margin, lang)))
     if v["problem_type"] == "binary" and min(v["positive_per_100"], 100 - v["positive_per_100"]) < 20:
         rare, label = sorted([(v["positive_per_100"], v["positive_label"]),

@@ -1,0 +1,115 @@
+"""The plain-language summary: every number checked against the stored results, every template filled."""
+
+import re
+
+import numpy as np
+import pytest
+import textstat
+
+import glossary
+from core import datasets, evaluation, narrative, runs
+from core.runspec import RunSpec
+from tests.conftest import DATA
+from tests.test_cli import cli_json
+
+pytestmark = pytest.mark.usefixtures("no_leftover_workers")
+QUICK = {"quality": "fast", "time_limit": 15, "model_families": ["GBM", "LR"]}
+
+
+def _run(name, target, **extra):
+    dataset = datasets.add(DATA / name)["dataset_id"]
+    run = runs.wait(runs.start(RunSpec(dataset, target, **{**QUICK, **extra}))["run_id"])
+    assert run["status"] == "succeeded", run["error"]
+    return run
+
+
+def _per_100(share):
+    return int(round(100 * share))
+
+
+def _check_common(run, story, kind):
+    v = story["values"]
+    assert story["problem_type"] == kind
+    assert v["train_rows"] == run["details"]["train_rows"]
+    assert v["holdout_rows"] == run["details"]["holdout_rows"]
+    ranked = sorted(evaluation.feature_importance(run["run_id"])["features"], key=lambda f: -f["importance"])
+    assert v["drivers"] == [f["feature"] for f in ranked if f["importance"] > 0][:3]
+    for name in v["drivers"]:
+        assert f"“{name}”" in story["text"]
+    # Every placeholder of every template for this kind of run is filled, in both languages.
+    terms = {t for t, d in glossary.terms().items() if kind in d["problem_types"]}
+    for lang in glossary.LANGUAGES:
+        examples = narrative.examples(run["run_id"], lang)
+        assert set(examples) == terms
+        for term_id, text in examples.items():
+            assert "{" not in text and "}" not in text, (term_id, text)
+    # Readability: the English stakeholder summary reads at US grade 9 or below.
+    assert textstat.flesch_kincaid_grade(story["text"]) <= 9, story["text"]
+    pt = narrative.build(run["run_id"], "pt")
+    assert pt["text"] != story["text"] and pt["values"] == v
+    assert [s["id"] for s in story["sections"]] == ["what", "how_good", "drivers", "fairness", "caveats"]
+
+
+def test_binary_summary_numbers_come_from_the_stored_results():
+    run = _run("german_credit.csv", "risk", sensitive=["sex"])
+    story = narrative.build(run["run_id"])
+    _check_common(run, story, "binary")
+    rep = evaluation.binary_report(run["run_id"])
+    cm, v = rep["confusion"], story["values"]
+    assert v["accuracy_per_100"] == _per_100(rep["accuracy"])
+    assert v["baseline_accuracy_per_100"] == _per_100(rep["baseline"]["accuracy"])
+    assert v["recall_per_100"] == _per_100(cm["tp"] / (cm["tp"] + cm["fn"]))
+    assert v["precision_per_100"] == _per_100(cm["tp"] / (cm["tp"] + cm["fp"]))
+    assert v["auc_per_100"] == _per_100(rep["roc_auc"])
+    assert v["holdout_rows"] == rep["rows"]
+    text = story["text"]
+    assert f"gets about {v['accuracy_per_100']} right" in text
+    assert f"Always guessing “{v['majority_label']}” would get {v['baseline_accuracy_per_100']} right" in text
+    assert f"finds about {v['recall_per_100']}" in text
+    assert "“sex” was marked as sensitive" in text  # no fairness report yet: says so, invents nothing
+    # The natural frequencies agree with AutoGluon's own holdout accuracy at the same threshold.
+    assert v["accuracy_per_100"] == _per_100(run["holdout_metrics"]["accuracy"])
+
+
+def test_multiclass_summary_names_the_weakest_outcome():
+    run = _run("penguins.csv", "species")
+    story = narrative.build(run["run_id"])
+    _check_common(run, story, "multiclass")
+    rep = evaluation.multiclass_report(run["run_id"])
+    v = story["values"]
+    assert v["accuracy_per_100"] == _per_100(rep["accuracy"])
+    assert v["baseline_accuracy_per_100"] == _per_100(rep["baseline"]["accuracy"])
+    worst = min((c for c in rep["per_class"] if c["support"]), key=lambda c: c["recall"])
+    assert v["worst_class_recall_per_100"] == _per_100(worst["recall"])
+    assert f"“{v['worst_class']}”" in story["text"]
+    assert v["class_count"] == len(run["details"]["classes"])
+
+
+def test_regression_summary_against_always_guessing_the_average_and_its_leak_caveat():
+    run = _run("bikeshare.csv", "bikers")
+    story = narrative.build(run["run_id"])
+    _check_common(run, story, "regression")
+    rep = evaluation.regression_report(run["run_id"])
+    v = story["values"]
+    assert v["mae"] == pytest.approx(rep["mean_absolute_error"])
+    assert v["baseline_mae"] == pytest.approx(rep["baseline"]["mean_absolute_error"])
+    assert v["r2_per_100"] == _per_100(rep["r2"])
+    assert v["mae"] == pytest.approx(run["holdout_metrics"]["mean_absolute_error"])
+    assert narrative.number(v["baseline_mae"]) in story["text"]
+    # casual + registered = bikers: the data warnings travel with the run into its caveats.
+    caveats = " ".join(next(s for s in story["sections"] if s["id"] == "caveats")["sentences"])
+    assert "“casual” may give away the answer" in caveats and "“registered”" in caveats
+
+
+def test_runs_show_json_carries_the_narrative_and_a_failed_edit_falls_back():
+    run = _run("titanic.csv", "survived")
+    shown = cli_json("runs", "show", run["run_id"], "--lang", "pt")
+    assert shown["summary"]["lang"] == "pt" and shown["summary"]["sections"]
+    assert shown["status_sentence"] and shown["models"]
+    assert re.search(r"De cada 100 casos, o modelo acerta cerca de \d+", shown["summary"]["text"])
+
+
+def test_numbers_follow_the_language():
+    assert narrative.number(1234) == "1,234" and narrative.number(1234, "pt") == "1.234"
+    assert narrative.number(12.345) == "12.3" and narrative.number(12.345, "pt") == "12,3"
+    assert narrative.number(0.4567) == "0.46" and narrative.number(np.float64(1500.2)) == "1,500"
