@@ -70,6 +70,8 @@ st.session_state["ctx"] = {"user": user, **prefs}
 
 pages = [
     st.Page("pages/home.py", title=glossary.ui("page_home", lang), icon=":material/home:", default=True),
+    st.Page("pages/summary.py", title=glossary.ui("page_summary", lang), icon=":material/article:",
+            url_path="summary"),
     st.Page("pages/data.py", title=glossary.ui("page_data", lang), icon=":material/table_chart:", url_path="data"),
 ]
 if prefs["audience"] != "stakeholder":  # stakeholders read results; they do not launch runs

@@ -169,3 +169,39 @@ def distribution_chart(groups: dict[str, list[float]], *, title: str, x_title: s
         color=alt.Color("group:N", title=None),
         tooltip=["group:N", alt.Tooltip("count():Q", title="rows")],
     ).properties(height=240)
+
+
+def compare_chart(rows: list[dict], *, title: str, x_title: str, fmt: str = ",.0f") -> alt.Chart:
+    """Horizontal bars with their value written on them; rows: label, value (the model first)."""
+    df = pd.DataFrame(rows)
+    base = alt.Chart(df, title=title).encode(y=alt.Y("label:N", sort=df["label"].tolist(), title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=x_title),
+        color=alt.Color("label:N", scale=alt.Scale(domain=df["label"].tolist(), range=["#4c78a8", "#bab0ac"]),
+                        legend=None),
+        tooltip=["label:N", alt.Tooltip("value:Q", format=fmt)])
+    text = base.mark_text(align="left", dx=4).encode(x="value:Q", text=alt.Text("value:Q", format=fmt))
+    return (bars + text).properties(height=alt.Step(34))
+
+
+def waffle_chart(counts: dict[str, int], *, title: str, colors: list[str]) -> alt.Chart:
+    """100 squares, one per case out of 100, coloured by what happens to it (natural frequencies)."""
+    cells = [name for name, n in counts.items() for _ in range(n)]
+    df = pd.DataFrame({"what": cells, "i": range(len(cells))})
+    df["row"], df["col"] = df["i"] // 10, df["i"] % 10
+    return alt.Chart(df, title=title).mark_rect(stroke="white", strokeWidth=3).encode(
+        x=alt.X("col:O", axis=None, scale=alt.Scale(paddingInner=0)),
+        y=alt.Y("row:O", axis=None, scale=alt.Scale(paddingInner=0)),
+        color=alt.Color("what:N", sort=list(counts), scale=alt.Scale(domain=list(counts), range=colors),
+                        legend=alt.Legend(title=None, orient="right", labelLimit=260)),
+        tooltip=["what:N"],
+    ).properties(width=220, height=220)
+
+
+def reliance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
+    """How much the model leans on each column, the biggest at 100."""
+    df = pd.DataFrame(rows)
+    return alt.Chart(df, title=title).mark_bar(color="#4c78a8").encode(
+        y=alt.Y("feature:N", sort=df["feature"].tolist(), title=None),
+        x=alt.X("relative:Q", title=x_title, scale=alt.Scale(domain=[0, 100])),
+        tooltip=["feature:N", "relative:Q"]).properties(height=alt.Step(24))

@@ -45,6 +45,7 @@ def compute(run_id: str) -> dict:
         "drivers": drivers, "kept_out": sorted(kept_out), "sensitive": list(run["sensitive"]),
         "sensitive_as_inputs": bool(spec.get("sensitive_as_inputs")), "status": run["status"],
         "data_warnings": run["data_warnings"],
+        "reliance": _reliance(ranked),
     }
     kind = run["problem_type"]
     if kind == "binary":
@@ -54,6 +55,23 @@ def compute(run_id: str) -> dict:
     else:
         values |= _regression(pred)
     return values
+
+
+def _reliance(ranked: list[dict], top: int = 8) -> list[dict]:
+    """How much the model leans on each column, the biggest set to 100 (for a chart anyone can read)."""
+    positive = [f for f in ranked if f["importance"] > 0][:top]
+    biggest = positive[0]["importance"] if positive else 1.0
+    return [{"feature": f["feature"], "relative": per_100(f["importance"] / biggest)} for f in positive]
+
+
+def split_100(counts: dict) -> dict:
+    """Counts scaled to whole numbers that add up to exactly 100 (largest remainder)."""
+    total = sum(counts.values()) or 1
+    exact = {k: 100 * v / total for k, v in counts.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: out[k] - exact[k])[:100 - sum(out.values())]:
+        out[k] += 1
+    return out
 
 
 def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float) -> dict:
@@ -83,6 +101,7 @@ def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float) 
         "log_loss": float(metrics.log_loss(y, p, labels=[False, True])),
         "baseline_log_loss": float(metrics.log_loss(y, prior, labels=[False, True])),
         "accuracy": float(np.mean(flagged == y)),  # unrounded, for the margin of error
+        "outcomes_per_100": split_100(c),
     }
 
 
@@ -114,6 +133,7 @@ def _multiclass(pred: pd.DataFrame) -> dict:
         "log_loss": float(metrics.log_loss(y, proba, labels=classes)),
         "baseline_log_loss": float(metrics.log_loss(y, np.clip(prior, 1e-15, 1), labels=classes)),
         "accuracy": float(metrics.accuracy_score(y, yhat)),
+        "class_recall_per_100": {c: per_100(r) for c, r in recalls.items()},
     }
 
 

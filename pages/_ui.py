@@ -53,6 +53,20 @@ def help_for(term_id: str) -> str:
     return vocabulary.help_text(term_id, ctx()["language"])
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+
+
+def plain(text: str) -> str:
+    """User or data text made inert for st.markdown: no links, HTML, emphasis, icons or maths."""
+    return str(text).translate(_MARKDOWN)
+
+
+def term_link(term_id: str, where=None) -> None:
+    """A link to the term's glossary entry, named in the view's language, its definition as help."""
+    (where or st).page_link("pages/glossary.py", label=f"{t('what_is')} {term_name(term_id)}",
+                            query_params={"term": term_id}, help=help_for(term_id), icon=":material/menu_book:")
+
+
 def show_error(exc: Exception) -> None:
     """UserErrors are shown as they are; anything else as a plain apology, never a traceback."""
     if isinstance(exc, UserError):

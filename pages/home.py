@@ -13,4 +13,6 @@ if found is not None:
     st.markdown(t("home_count", count=len(found)))
     audience = ctx()["audience"]
     st.info(t(f"home_next_{audience}"), icon=":material/arrow_forward:")
+    if audience == "stakeholder":
+        st.page_link("pages/summary.py", label=t("home_open_summary"), icon=":material/article:")
     st.page_link("pages/data.py", label=t("home_open_data"), icon=":material/table_chart:")

@@ -1,0 +1,124 @@
+"""Summary: one finished run in plain words for the people who decide, with its discussion and decision."""
+
+import streamlit as st
+
+from core import charts, decisions, evaluation, narrative, runs
+from pages._ui import attempt, ctx, plain, t, term_link
+
+lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
+state = st.session_state
+st.title(t("page_summary"))
+
+finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+if not finished:
+    st.info(t("summary_none"))
+    st.stop()
+labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
+asked = st.query_params.get("run")
+if state.get("summary_pick") not in labels:
+    state["summary_pick"] = asked if asked in labels else next(iter(labels))
+run_id = st.selectbox(t("summary_pick"), list(labels), key="summary_pick", format_func=labels.get)
+st.query_params["run"] = run_id  # one address per run, to share in an e-mail
+with st.spinner():
+    story = attempt(narrative.build, run_id, lang)
+run = attempt(runs.show, run_id)
+if not story or not run:
+    st.stop()
+v, kind = story["values"], story["problem_type"]
+sections = {s["id"]: s for s in story["sections"]}
+
+
+def say(section: str, where=st) -> None:
+    where.subheader(sections[section]["title"])
+    where.markdown(plain(" ".join(sections[section]["sentences"])))
+
+
+st.markdown(f"#### {plain(t('summary_heading', target=narrative.quoted(run['target']), dataset=run['dataset_name']))}")
+st.caption(plain(t("summary_trained", who=run["created_by"], when=run["created_at"][:10])))
+st.markdown(f"### {plain(story['headline'])}")
+
+say("what")
+st.subheader(sections["how_good"]["title"])
+st.markdown("\n".join(f"- {plain(s)}" for s in sections["how_good"]["sentences"][1:]))  # the first is the headline
+left, right = st.columns(2)
+if kind == "regression":
+    rows = [{"label": t("label_the_model"), "value": v["mae"]},
+            {"label": t("label_always_average"), "value": v["baseline_mae"]}]
+    left.altair_chart(charts.compare_chart(rows, title=t("chart_typical_error"), fmt=",.3~g",
+                                           x_title=t("axis_typical_error", target=run["target"])), width="stretch")
+    left.caption(plain(t("typical_error_caption")))
+    term_link("mean_absolute_error", left)
+    rep = attempt(evaluation.regression_report, run_id)
+    if rep:
+        right.altair_chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
+                                                title=t("chart_predicted_actual")), width="stretch")
+        right.caption(plain(t("predicted_actual_caption")))
+        term_link("predicted_vs_actual", right)
+else:
+    rows = [{"label": t("label_the_model"), "value": v["accuracy_per_100"]},
+            {"label": t("label_always_guess", label=narrative.quoted(v["majority_label"])),
+             "value": v["baseline_accuracy_per_100"]}]
+    left.altair_chart(charts.compare_chart(rows, title=t("chart_right_per_100"), x_title=t("axis_out_of_100")),
+                      width="stretch")
+    left.caption(plain(t("right_per_100_caption")))
+    term_link("baseline", left)
+    if kind == "binary":
+        pos, neg = narrative.quoted(v["positive_label"]), narrative.quoted(v["negative_label"])
+        o = v["outcomes_per_100"]
+        counts = {t("outcome_found", label=pos): o["tp"], t("outcome_missed", label=pos): o["fn"],
+                  t("outcome_false_alarm", label=neg): o["fp"], t("outcome_left_alone", label=neg): o["tn"]}
+        right.altair_chart(charts.waffle_chart(counts, title=t("chart_outcomes_100"),
+                                               colors=["#54a24b", "#f58518", "#e45756", "#d8d8d8"]))
+        right.caption(plain(t("outcomes_caption")))
+        term_link("natural_frequency", right)
+    else:
+        rows = [{"label": narrative.quoted(c), "value": n} for c, n in v["class_recall_per_100"].items()]
+        right.altair_chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100")),
+                           width="stretch")
+        right.caption(plain(t("class_found_caption")))
+        term_link("per_class_recall", right)
+
+say("drivers")
+if v["reliance"]:
+    st.altair_chart(charts.reliance_chart(v["reliance"], title=t("chart_reliance"), x_title=t("axis_reliance")),
+                    width="stretch")
+    st.caption(plain(t("reliance_caption")))
+    term_link("feature_importance")
+
+st.subheader(sections["fairness"]["title"])
+st.info(plain(" ".join(sections["fairness"]["sentences"])), icon=":material/balance:")
+term_link("sensitive_feature")
+if sections["caveats"]["sentences"]:
+    st.subheader(sections["caveats"]["title"])
+    st.warning("\n".join(f"- {plain(s)}" for s in sections["caveats"]["sentences"]), icon=":material/info:")
+if audience != "stakeholder":
+    st.page_link("pages/results.py", label=t("summary_details"), icon=":material/insights:")
+
+st.divider()
+st.subheader(t("decision_heading"))
+thread = attempt(decisions.thread, run_id)
+if thread:
+    st.markdown(f"**{plain(t('decision_now', status=t('decision_' + thread['decision'])))}**")
+    if thread["decided_by"]:
+        st.caption(plain(t("decision_by", who=thread["decided_by"], when=thread["decided_at"].replace("T", " "))))
+    term_link("decision_status")
+    if not thread["comments"]:
+        st.caption(t("no_comments"))
+    for c in thread["comments"]:
+        with st.container(border=True):
+            when = c["created_at"].replace("T", " ")
+            meta = t("comment_moved", who=c["author"], when=when, status=t("decision_" + c["decision"])) \
+                if c["decision"] else t("comment_meta", who=c["author"], when=when)
+            st.caption(plain(meta))
+            if c["body"]:
+                st.markdown(plain(c["body"]))  # typed by a person: shown as text, never as HTML or links
+    text = st.text_area(t("comment_box"), key=f"comment_{run_id}")
+    row = st.container(horizontal=True)
+    if row.button(t("comment_send"), type="primary") and attempt(decisions.comment, run_id, text, user=user):
+        state.pop(f"comment_{run_id}", None)
+        st.rerun()
+    for step in thread["next"]:
+        if row.button(t("decide_" + step), key=f"decide_{step}") and attempt(
+                decisions.decide, run_id, step, note=text, user=user):
+            state.pop(f"comment_{run_id}", None)
+            st.rerun()
