@@ -49,8 +49,12 @@ def term_name(term_id: str) -> str:
 
 
 def help_for(term_id: str) -> str:
-    """The term's short definition (edited text wins over shipped text), for a help tooltip."""
-    return vocabulary.help_text(term_id, ctx()["language"])
+    """The term's short definition (edited text wins over shipped text) and a link to its entry, for a tooltip."""
+    from urllib.parse import urlencode
+
+    short = plain(vocabulary.help_text(term_id, ctx()["language"]))  # edits are user text
+    link = "glossary?" + urlencode({"term": term_id, "user": ctx()["user"]})
+    return f"{short}\n\n[{t('glossary_open')} →]({link})"
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
@@ -61,10 +65,24 @@ def plain(text: str) -> str:
     return str(text).translate(_MARKDOWN)
 
 
-def term_link(term_id: str, where=None) -> None:
+def term_link(term_id: str, where=None, *, ask: bool = True) -> None:
     """A link to the term's glossary entry, named in the view's language, its definition as help."""
-    (where or st).page_link("pages/glossary.py", label=f"{t('what_is')} {term_name(term_id)}",
-                            query_params={"term": term_id}, help=help_for(term_id), icon=":material/menu_book:")
+    label = f"{t('what_is')} {term_name(term_id)}" if ask else term_name(term_id)
+    (where or st).page_link("pages/glossary.py", label=label, query_params={"term": term_id},
+                            help=plain(vocabulary.help_text(term_id, ctx()["language"])), icon=":material/menu_book:")
+
+
+def chart(spec, term_id: str, where=None, *, caption: str | None = None, link: bool = True, **kwargs) -> None:
+    """Every chart goes through here: drawn, captioned in one line, and linked to the glossary term it shows.
+
+    link=False is for a grid of charts of one kind, linked once below the grid.
+    """
+    where = where or st
+    where.altair_chart(spec, width=kwargs.pop("width", "stretch"), **kwargs)
+    if caption:
+        where.caption(plain(caption))
+    if link:
+        term_link(term_id, where)
 
 
 def show_error(exc: Exception) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import charts, datasets
-from pages._ui import attempt, ctx, help_for, num, t, translator
+from pages._ui import attempt, chart, ctx, help_for, num, plain, t, term_link, translator
 
 audience = ctx()["audience"]
 st.title(t("page_data"))
@@ -60,7 +60,7 @@ st.markdown(t("dataset_summary" if warnings else "dataset_summary_clean", rows=n
 if warnings:
     st.markdown(f"**{t('warnings_heading')}**", help=help_for("data_quality_warning"))
     for w in warnings:
-        st.warning(f"{w['message']}  \n**{t('what_to_do')}** {w['action']}", icon=":material/warning:")
+        st.warning(f"{plain(w['message'])}  \n**{t('what_to_do')}** {plain(w['action'])}", icon=":material/warning:")
 else:
     st.success(t("no_warnings"), icon=":material/check_circle:")
 
@@ -73,14 +73,16 @@ with shown[0]:
     grid = st.columns(2)
     for i, col in enumerate(info["columns"]):
         term = "histogram" if col["type"] == "number" else "top_values"
-        chart = charts.column_chart(col, title=f"{col['name']} · {t('chart_' + term)}",
-                                    count_label=t("rows_label"))
-        with grid[i % 2]:
-            if chart is None:
-                st.caption(t("no_chart", column=col["name"], type=col["type"]))
-            else:
-                st.altair_chart(chart, width="stretch", height=charts.chart_height(col))
-    st.caption(t("charts_caption"), help=help_for("histogram") + " " + help_for("top_values"))
+        spec = charts.column_chart(col, title=f"{col['name']} · {t('chart_' + term)}",
+                                   count_label=t("rows_label"))
+        if spec is None:
+            grid[i % 2].caption(plain(t("no_chart", column=col["name"], type=col["type"])))
+        else:
+            chart(spec, term, grid[i % 2], link=False, height=charts.chart_height(col))
+    st.caption(t("charts_caption"))
+    links = st.container(horizontal=True)
+    term_link("histogram", links)
+    term_link("top_values", links)
 
 with shown[1]:
     table = charts.columns_table(info["columns"])

@@ -1,31 +1,54 @@
-"""Glossary: the shared vocabulary, searchable by any name; experts adapt it for their organisation."""
+"""Glossary: the shared vocabulary, searchable by any name, with live examples from a run; experts adapt it."""
 
 import streamlit as st
 
-from core import vocabulary
-from pages._ui import attempt, ctx, t
+from core import narrative, runs, vocabulary
+from pages._ui import attempt, ctx, plain, t, term_link
 
 lang, audience = ctx()["language"], ctx()["audience"]
+state = st.session_state
 st.title(t("page_glossary"))
 st.markdown(t("glossary_intro"))
-left, right = st.columns([3, 1])
+
+asked = st.query_params.get("term")  # a "What is this?" link from another page
+if asked and state.get("glossary_asked") != asked:
+    state["glossary_asked"] = asked
+    state["glossary_query"] = asked
+left, mid, right = st.columns([3, 1, 2])
 query = left.text_input(t("glossary_search"), key="glossary_query", placeholder="recall, TPR, holdout…")
-who = right.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expert"], key="glossary_audience",
-                      format_func=lambda a, label=t("glossary_everyone"): a or label)
+who = mid.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expert"], key="glossary_audience",
+                    format_func=lambda a, label=t("glossary_everyone"): a or label)
+finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+names = {r["run_id"]: f"{r['dataset_name']} → {r['target']}" for r in finished}
+example_run = right.selectbox(t("glossary_examples_from"), ["", *names], key="glossary_run",
+                              format_func=lambda r, none=t("glossary_no_examples"): names.get(r, none),
+                              index=1 if names else 0)
+examples = (attempt(narrative.examples, example_run, lang) or {}) if example_run else {}
+
 found = attempt(vocabulary.search, query, lang, who or None) or []
+if asked and query == asked:
+    found = [f for f in found if f["id"] == asked] or found
 st.caption(t("glossary_count", count=len(found)))
 for item in found:
-    with st.expander(item["term"]):
+    with st.expander(item["term"], expanded=len(found) == 1):
         entry = attempt(vocabulary.show, item["id"], lang)
         if not entry:
             continue
         st.text(entry["short"])  # shown as text: edits are typed by users
+        if item["id"] in examples:
+            st.info(plain(examples[item["id"]]), icon=":material/lightbulb:")
         if entry.get("reading"):
-            st.caption(entry["reading"])
+            st.caption(plain(entry["reading"]))
+        if entry.get("caveats"):
+            st.caption(plain(t("glossary_caveats", text=entry["caveats"])))
         if entry["aliases"]:
-            st.caption(t("glossary_aliases", aliases=", ".join(map(str, entry["aliases"]))))
+            st.caption(plain(t("glossary_aliases", aliases=", ".join(map(str, entry["aliases"])))))
         if entry["edited"]:
             st.caption(t("glossary_edited", fields=", ".join(entry["edited"])))
+        if entry["related"]:
+            links = st.container(horizontal=True)
+            for related in entry["related"]:
+                term_link(related, links)
         if audience == "expert":
             field = st.selectbox(t("glossary_field"), list(vocabulary.EDITABLE), key=f"gf_{item['id']}")
             text = st.text_area(t("glossary_new_text"), value=entry.get(field) or "", key=f"gt_{item['id']}_{field}")

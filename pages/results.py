@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts, choice, evaluation, explain, runs
-from pages._ui import attempt, ctx, help_for, t, term_name
+from pages._ui import attempt, chart, ctx, help_for, plain, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -62,23 +62,23 @@ if kind == "binary":
     cells = [{"actual": pos, "predicted": pos, "count": cm["tp"]}, {"actual": pos, "predicted": neg, "count": cm["fn"]},
              {"actual": neg, "predicted": pos, "count": cm["fp"]}, {"actual": neg, "predicted": neg, "count": cm["tn"]}]
     left, right = st.columns(2)
-    left.altair_chart(charts.confusion_chart(cells, title=t("chart_confusion")), width="stretch")
-    left.caption(t("confusion_caption", tp=cm["tp"], fp=cm["fp"], fn=cm["fn"], tn=cm["tn"]))
-    right.altair_chart(charts.value_chart(rep["threshold_table"], threshold=threshold, title=t("chart_value"),
-                                          y_title=t("value_axis")), width="stretch")
+    chart(charts.confusion_chart(cells, title=t("chart_confusion")), "confusion_matrix", left,
+          caption=t("confusion_caption", tp=cm["tp"], fp=cm["fp"], fn=cm["fn"], tn=cm["tn"]))
+    chart(charts.value_chart(rep["threshold_table"], threshold=threshold, title=t("chart_value"),
+                                          y_title=t("value_axis")), "expected_value", right)
     left, right = st.columns(2)
-    left.altair_chart(charts.curve_chart(rep["roc_curve"]["fpr"], rep["roc_curve"]["tpr"], title=t("chart_roc"),
-                                         x_title=t("axis_fpr"), y_title=t("axis_tpr")), width="stretch")
-    right.altair_chart(charts.curve_chart(rep["calibration"]["mean_predicted"], rep["calibration"]["observed"],
+    chart(charts.curve_chart(rep["roc_curve"]["fpr"], rep["roc_curve"]["tpr"], title=t("chart_roc"),
+                                         x_title=t("axis_fpr"), y_title=t("axis_tpr")), "roc_curve", left)
+    chart(charts.curve_chart(rep["calibration"]["mean_predicted"], rep["calibration"]["observed"],
                                           title=t("chart_calibration"), x_title=t("axis_predicted_chance"),
-                                          y_title=t("axis_observed_share")), width="stretch")
+                                          y_title=t("axis_observed_share")), "calibration", right)
     left, right = st.columns(2)
-    left.altair_chart(charts.curve_chart(rep["pr_curve"]["recall"], rep["pr_curve"]["precision"],
+    chart(charts.curve_chart(rep["pr_curve"]["recall"], rep["pr_curve"]["precision"],
                                          title=t("chart_pr"), x_title=t("axis_recall"),
-                                         y_title=t("axis_precision"), diagonal=False), width="stretch")
-    right.altair_chart(charts.distribution_chart(
+                                         y_title=t("axis_precision"), diagonal=False), "precision_recall_curve", left)
+    chart(charts.distribution_chart(
         {t("actual_is", value=pos): rep["scores"]["positive"], t("actual_is", value=neg): rep["scores"]["negative"]},
-        title=t("chart_scores"), x_title=t("axis_predicted_chance")), width="stretch")
+        title=t("chart_scores"), x_title=t("axis_predicted_chance")), "score_distribution", right)
 elif kind == "multiclass":
     rep = attempt(evaluation.multiclass_report, run_id)
     if rep is None:
@@ -88,9 +88,9 @@ elif kind == "multiclass":
     cells = [{"actual": a, "predicted": p, "count": rep["confusion_matrix"][i][j]}
              for i, a in enumerate(rep["labels"]) for j, p in enumerate(rep["labels"])]
     left, right = st.columns(2)
-    left.altair_chart(charts.confusion_chart(cells, title=t("chart_confusion")), width="stretch")
-    right.altair_chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class")),
-                       width="stretch")
+    chart(charts.confusion_chart(cells, title=t("chart_confusion")), "confusion_matrix", left)
+    chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class")),
+          "per_class_recall", right)
     st.dataframe(rep["per_class"], hide_index=True, column_config={
         "precision": st.column_config.NumberColumn(term_name("precision"), format="%.2f", help=help_for("precision")),
         "recall": st.column_config.NumberColumn(term_name("recall"), format="%.2f", help=help_for("recall"))})
@@ -101,23 +101,22 @@ else:
     st.markdown(t("regression_sentence", mae=f"{rep['mean_absolute_error']:.3g}",
                   baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=run["target"], rows=rep["rows"]))
     left, right = st.columns(2)
-    left.altair_chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
-                                           title=t("chart_predicted_actual")), width="stretch")
-    right.altair_chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
-                                         title=t("chart_error_decile")), width="stretch")
+    chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
+                                           title=t("chart_predicted_actual")), "predicted_vs_actual", left)
+    chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
+                                         title=t("chart_error_decile")), "error_by_decile", right)
     residuals = [a - p for a, p in zip(rep["points"]["actual"], rep["points"]["predicted"])]
-    st.altair_chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
-                                              x_title=t("axis_residual", target=run["target"]), bins=40),
-                    width="stretch")
+    chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
+                                              x_title=t("axis_residual", target=run["target"]), bins=40), "residual")
 
 st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importance"))
 with st.spinner(t("drivers_working")):
     importance = attempt(evaluation.feature_importance, run_id)
 if importance:
     st.caption(t("drivers_caption", metric=term_name(run["eval_metric"])))
-    st.altair_chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
-                                            x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
-                    width="stretch")
+    chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
+                                  x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
+          "feature_importance")
 
 st.subheader(t("whatif_heading"), anchor=False, help=help_for("shap_value"))
 st.caption(t("whatif_caption"))
@@ -151,9 +150,8 @@ if picked_row and inputs:
         with st.spinner(t("whatif_working")):
             shap_result = attempt(explain.shap_values, run_id, values)
         if shap_result:
-            st.altair_chart(charts.contributions_chart(shap_result["contributions"], title=t("chart_shap"),
-                                                       x_title=t("axis_shap", what=shap_result["explains"])),
-                            width="stretch")
+            chart(charts.contributions_chart(shap_result["contributions"], title=t("chart_shap"),
+                                                       x_title=t("axis_shap", what=shap_result["explains"])), "shap_value")
             st.caption(t("shap_caption", base=f"{shap_result['base_value']:.3g}",
                          prediction=f"{shap_result['prediction']:.3g}"))
 
@@ -168,9 +166,9 @@ if audience == "expert":
         st.markdown(t("transparency_features", used=", ".join(details.get("features_used") or []) or "—",
                       dropped=", ".join(details.get("features_dropped") or []) or "—",
                       excluded=", ".join(run["excluded"]) or "—"))
-        st.altair_chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
+        chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
                                            for m in run["models"]], x="model", y="fit_time",
-                                          title=t("chart_time_by_model")), width="stretch")
+                                          title=t("chart_time_by_model")), "fit_time")
         st.json({"fit_kwargs": run["fit_kwargs"], "environment": run["environment"]}, expanded=False)
     st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json",
             language="bash")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts, decisions, evaluation, narrative, runs
-from pages._ui import attempt, ctx, plain, t, term_link
+from pages._ui import attempt, chart, ctx, plain, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 state = st.session_state
@@ -44,46 +44,37 @@ left, right = st.columns(2)
 if kind == "regression":
     rows = [{"label": t("label_the_model"), "value": v["mae"]},
             {"label": t("label_always_average"), "value": v["baseline_mae"]}]
-    left.altair_chart(charts.compare_chart(rows, title=t("chart_typical_error"), fmt=",.3~g",
-                                           x_title=t("axis_typical_error", target=run["target"])), width="stretch")
-    left.caption(plain(t("typical_error_caption")))
-    term_link("mean_absolute_error", left)
+    chart(charts.compare_chart(rows, title=t("chart_typical_error"), fmt=",.3~g",
+                               x_title=t("axis_typical_error", target=run["target"])),
+          "mean_absolute_error", left, caption=t("typical_error_caption"))
     rep = attempt(evaluation.regression_report, run_id)
     if rep:
-        right.altair_chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
-                                                title=t("chart_predicted_actual")), width="stretch")
-        right.caption(plain(t("predicted_actual_caption")))
-        term_link("predicted_vs_actual", right)
+        chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
+                                   title=t("chart_predicted_actual")),
+              "predicted_vs_actual", right, caption=t("predicted_actual_caption"))
 else:
     rows = [{"label": t("label_the_model"), "value": v["accuracy_per_100"]},
             {"label": t("label_always_guess", label=narrative.quoted(v["majority_label"])),
              "value": v["baseline_accuracy_per_100"]}]
-    left.altair_chart(charts.compare_chart(rows, title=t("chart_right_per_100"), x_title=t("axis_out_of_100")),
-                      width="stretch")
-    left.caption(plain(t("right_per_100_caption")))
-    term_link("baseline", left)
+    chart(charts.compare_chart(rows, title=t("chart_right_per_100"), x_title=t("axis_out_of_100")),
+          "baseline", left, caption=t("right_per_100_caption"))
     if kind == "binary":
         pos, neg = narrative.quoted(v["positive_label"]), narrative.quoted(v["negative_label"])
         o = v["outcomes_per_100"]
         counts = {t("outcome_found", label=pos): o["tp"], t("outcome_missed", label=pos): o["fn"],
                   t("outcome_false_alarm", label=neg): o["fp"], t("outcome_left_alone", label=neg): o["tn"]}
-        right.altair_chart(charts.waffle_chart(counts, title=t("chart_outcomes_100"),
-                                               colors=["#54a24b", "#f58518", "#e45756", "#d8d8d8"]))
-        right.caption(plain(t("outcomes_caption")))
-        term_link("natural_frequency", right)
+        chart(charts.waffle_chart(counts, title=t("chart_outcomes_100"),
+                                  colors=["#54a24b", "#f58518", "#e45756", "#d8d8d8"]),
+              "natural_frequency", right, caption=t("outcomes_caption"), width="content")
     else:
         rows = [{"label": narrative.quoted(c), "value": n} for c, n in v["class_recall_per_100"].items()]
-        right.altair_chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100")),
-                           width="stretch")
-        right.caption(plain(t("class_found_caption")))
-        term_link("per_class_recall", right)
+        chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100")),
+              "per_class_recall", right, caption=t("class_found_caption"))
 
 say("drivers")
 if v["reliance"]:
-    st.altair_chart(charts.reliance_chart(v["reliance"], title=t("chart_reliance"), x_title=t("axis_reliance")),
-                    width="stretch")
-    st.caption(plain(t("reliance_caption")))
-    term_link("feature_importance")
+    chart(charts.reliance_chart(v["reliance"], title=t("chart_reliance"), x_title=t("axis_reliance")),
+          "feature_importance", caption=t("reliance_caption"))
 
 st.subheader(sections["fairness"]["title"])
 st.info(plain(" ".join(sections["fairness"]["sentences"])), icon=":material/balance:")

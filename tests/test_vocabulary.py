@@ -58,7 +58,9 @@ def test_export_and_import_round_trip_and_bad_files_are_rejected_whole(tmp_path)
 def test_an_edit_shows_up_in_help_text_on_another_page():
     vocabulary.edit("target", "en", "short", "The thing we want to know in advance.", user="ana")
     at = run_app("pages/train.py")
-    assert at.selectbox(key="train_target").help == "The thing we want to know in advance."
+    help_text = at.selectbox(key="train_target").help
+    assert help_text.startswith("The thing we want to know in advance\\.")  # Markdown-escaped user text
+    assert "(glossary?term=target&user=ana)" in help_text  # and a link to the entry
 
 
 def test_user_text_is_shown_as_text_not_html():
