@@ -37,8 +37,8 @@ def _switch_user() -> None:
     if name:
         st.session_state["user"] = name
         st.query_params["user"] = name
-        for widget in ("pref_language", "pref_audience"):  # show the new user's own choices
-            st.session_state.pop(widget, None)
+        for widget in ("pref_language", *(f"pref_audience_{code}" for code in LANGUAGES)):
+            st.session_state.pop(widget, None)  # show the new user's own choices
 
 
 with st.sidebar:
@@ -59,9 +59,11 @@ with st.sidebar:
         AUDIENCES,
         index=AUDIENCES.index(prefs["audience"]),
         format_func=lambda a: glossary.ui(f"audience_{a}", lang),
-        key="pref_audience",
+        # One widget per language: its labels change with the language, and Streamlit keeps a
+        # radio's value by label, so a switch of language must not carry the old label over.
+        key=f"pref_audience_{lang}",
         on_change=_save,
-        args=("audience", "pref_audience"),
+        args=("audience", f"pref_audience_{lang}"),
         help=glossary.help_text("audience", lang),
     )
 

@@ -61,8 +61,12 @@ _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
 
 
 def plain(text: str) -> str:
-    """User or data text made inert for st.markdown: no links, HTML, emphasis, icons or maths."""
-    return str(text).translate(_MARKDOWN)
+    """User or data text made inert for st.markdown: no links, HTML, emphasis, icons or maths.
+
+    Escaping does not stop bare-URL autolinks, so a zero-width space breaks '://', 'www.' and '@'.
+    """
+    text = str(text).replace("://", ":\u200b//").replace("www.", "www\u200b.").replace("@", "@\u200b")
+    return text.translate(_MARKDOWN)
 
 
 def term_link(term_id: str, where=None, *, ask: bool = True) -> None:

@@ -102,14 +102,19 @@ if thread:
                 if c["decision"] else t("comment_meta", who=c["author"], when=when)
             st.caption(plain(meta))
             if c["body"]:
-                st.markdown(plain(c["body"]))  # typed by a person: shown as text, never as HTML or links
-    text = st.text_area(t("comment_box"), key=f"comment_{run_id}")
-    row = st.container(horizontal=True)
-    if row.button(t("comment_send"), type="primary") and attempt(decisions.comment, run_id, text, user=user):
-        state.pop(f"comment_{run_id}", None)
+                st.text(c["body"])  # typed by a person: shown as typed, never as HTML, Markdown or links
+    drafts = state.setdefault("comment_drafts", {})  # a fresh, empty box after each success
+    box = f"comment_{run_id}_{drafts.get(run_id, 0)}"
+    with st.form(f"discussion_{run_id}", border=False):  # the text travels with whichever button is pressed
+        text = st.text_area(t("comment_box"), key=box)
+        row = st.container(horizontal=True)
+        send = row.form_submit_button(t("comment_send"), type="primary")
+        steps = [step for step in thread["next"] if row.form_submit_button(t("decide_" + step))]
+    done = None
+    if send:
+        done = attempt(decisions.comment, run_id, text, user=user)
+    elif steps:
+        done = attempt(decisions.decide, run_id, steps[0], note=text, user=user)
+    if done:  # on failure the text stays in the box, so nothing typed is lost
+        drafts[run_id] = drafts.get(run_id, 0) + 1
         st.rerun()
-    for step in thread["next"]:
-        if row.button(t("decide_" + step), key=f"decide_{step}") and attempt(
-                decisions.decide, run_id, step, note=text, user=user):
-            state.pop(f"comment_{run_id}", None)
-            st.rerun()

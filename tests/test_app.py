@@ -72,7 +72,7 @@ def test_first_start_seeds_the_demo_data_and_home_says_so():
 
 def test_view_switch_persists_in_duckdb():
     at = run_app()
-    at.radio(key="pref_audience").set_value("expert").run()
+    at.radio(key="pref_audience_en").set_value("expert").run()
     assert not at.exception
     assert users.get_preferences("ana")["audience"] == "expert"
     assert users.get_preferences("bob")["audience"] == "analyst"  # per user

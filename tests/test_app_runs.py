@@ -132,6 +132,15 @@ def test_results_page_shows_the_model_beside_a_baseline(data, target):
     assert not at.exception
     words = texts(at)
     assert "always guessing" in words and len(at.get("vega_lite_chart")) >= 2
+    # The same run in the stakeholder view: plain words, 3 to 5 charts, no jargon.
+    at = run_app("pages/summary.py", audience="stakeholder")
+    assert not at.exception and not at.error
+    assert 3 <= len(at.get("vega_lite_chart")) <= 5
+    words = texts(at).replace("\\", "")
+    assert "Always guessing" in words or "always guessing" in words
+    for jargon in ("holdout", "validation", "AUC", "log loss", "LightGBM", "WeightedEnsemble", "hyperparameter",
+                   "eval_metric", "RMSE", "F1"):
+        assert jargon not in words, jargon
 
 
 def test_results_threshold_can_be_saved_for_scoring():

@@ -125,12 +125,25 @@ def test_launch_a_run_and_watch_the_first_model_arrive(server, page):
     page.get_by_text(re.compile(r"Finished")).first.wait_for(timeout=120000)
 
 
-def test_moving_the_threshold_changes_the_confusion_matrix(server, page):
+def _cli(server, *args):
     env = {**os.environ, "COMMONGROUND_HOME": str(server["home"])}
-    subprocess.run([sys.executable, "-m", "core", "init"], cwd=REPO, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "core", "runs", "start", "--dataset", "German credit", "--target", "risk",
-                    "--quality", "fast", "--time-limit", "20", "--family", "GBM", "LR", "--wait", "--json"],
-                   cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
+    out = subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO, env=env, check=True, capture_output=True,
+                         text=True, timeout=300)
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def credit_run(server):
+    """One finished German credit run in the server's workspace, made through the CLI."""
+    import json
+
+    _cli(server, "init")
+    out = _cli(server, "runs", "start", "--dataset", "German credit", "--target", "risk", "--quality", "fast",
+               "--time-limit", "20", "--family", "GBM", "LR", "--sensitive", "sex", "--wait", "--json")
+    return json.loads(out)["run_id"]
+
+
+def test_moving_the_threshold_changes_the_confusion_matrix(server, page, credit_run):
     page.goto(server["url"] + "/results?user=thresholds")
     caption = page.get_by_text("found correctly")
     caption.wait_for(timeout=30000)
@@ -143,3 +156,32 @@ def test_moving_the_threshold_changes_the_confusion_matrix(server, page):
                            arg=before, timeout=30000)
     assert page.get_by_text("found correctly").inner_text() != before
     page.screenshot(path=str(server["home"] / "results_page.png"), full_page=True)
+
+
+def test_stakeholder_summary_switches_language_and_shows_a_script_comment_as_text(server, page, credit_run):
+    import re
+
+    _cli(server, "preferences", "set", "--user", "dora", "audience", "stakeholder")
+    page.goto(server["url"] + f"/summary?user=dora&run={credit_run}")
+    page.get_by_text("Of every 100 cases, the model gets about").first.wait_for(timeout=60000)
+    page.get_by_text("What happens to 100 cases").wait_for()
+    # The language switch in the sidebar turns the whole summary into Portuguese.
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+    page.get_by_role("option", name="Português").click()
+    page.get_by_text("De cada 100 casos, o modelo acerta cerca de").first.wait_for(timeout=30000)
+    assert page.get_by_text("Of every 100 cases").count() == 0
+    page.get_by_role("heading", name="Resumo").wait_for()
+    page.get_by_text("Nenhum comentário ainda").wait_for()
+    page.wait_for_timeout(1000)  # let the rerun after the switch settle before typing
+    # A comment with a script tag and a link is shown as the characters typed, and nothing runs.
+    typed = "<script>window.pwned = 1</script> see [this](http://evil.example)"
+    page.get_by_label("Seu comentário").fill(typed)
+    page.get_by_role("button", name="Comentar").click()
+    page.get_by_text(re.compile(r"^dora · [\d-]+ [\d:]+$")).wait_for(timeout=30000)  # a comment, not a decision
+    page.get_by_text(typed, exact=True).wait_for()
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("a[href*='evil.example']").count() == 0
+    page.get_by_role("button", name="Marcar como revisado").click()
+    page.get_by_text("Decisão: Revisado").wait_for(timeout=30000)
+    assert page.get_by_text(typed, exact=True).count() == 1  # the box was emptied after the comment
+    page.screenshot(path=str(server["home"] / "summary_page.png"), full_page=True)

@@ -91,3 +91,65 @@ def test_every_metric_offered_has_a_glossary_term():
 
     offered = {m for metrics in METRICS.values() for m in metrics}
     assert offered <= set(glossary.terms()), offered - set(glossary.terms())
+
+
+# Helpers in pages/_ui.py that show a glossary term, and which argument names the term.
+TERM_ARGUMENT = {"help_for": 0, "term_name": 0, "term_link": 0, "chart": 1}
+
+
+def _term_calls(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in TERM_ARGUMENT:
+            position = TERM_ARGUMENT[node.func.id]
+            if len(node.args) > position:
+                yield node.func.id, node.args[position], node.lineno
+
+
+def test_every_term_a_page_shows_has_an_entry_in_both_languages():
+    shown = set()
+    for source in UI_SOURCES:
+        for helper, arg, line in _term_calls(source):
+            if isinstance(arg, ast.Constant):
+                assert arg.value in glossary.terms(), f"{source.name}:{line} {helper}('{arg.value}') has no entry"
+                shown.add(arg.value)
+    for term_id in shown:
+        for lang in glossary.LANGUAGES:
+            assert glossary.terms()[term_id][lang]["short"], (term_id, lang)
+    assert len(shown) > 40  # the scan really finds the pages' terms
+
+
+def test_every_chart_is_drawn_through_the_helper_that_links_its_term():
+    for source in UI_SOURCES:
+        if source.name == "_ui.py":
+            continue
+        text = source.read_text()
+        assert ".altair_chart(" not in text and ".vega_lite_chart(" not in text, \
+            f"{source.name} draws a chart without its glossary link; use pages._ui.chart"
+        for helper, arg, line in _term_calls(source):
+            if helper == "chart" and not isinstance(arg, ast.Constant):
+                assert isinstance(arg, ast.Name), f"{source.name}:{line} chart term must be a name or literal"
+
+
+def test_every_chart_has_a_translated_title_beside_its_term():
+    # A chart's title label (chart_*) and its glossary term travel together in one chart(...) call.
+    for source in UI_SOURCES:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "chart":
+                titles = re.findall(r"""["'](chart_[a-z_0-9]+)["']""", ast.unparse(node.args[0]))
+                assert titles or source.name == "data.py", f"{source.name}:{node.lineno} chart without a title"
+
+
+def test_every_metric_key_in_core_has_a_term():
+    """Any AutoGluon metric name written in core/ (as a key, a default, a report field) has an entry."""
+    from autogluon.core import metrics
+
+    names = {n for kind in ("binary", "multiclass", "regression") for n in metrics.METRICS[kind]}
+    known = set(glossary.terms()) | {str(a).lower() for d in glossary.terms().values() for a in d["aliases"]}
+    used = set()
+    for path in CORE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                used.add(node.value)
+    assert {"accuracy", "roc_auc", "mean_absolute_error", "r2"} <= used  # the scan sees core's metrics
+    missing = sorted(n for n in used if n.lower() not in known)
+    assert not missing, f"metric keys in core/ without a glossary term (or alias): {missing}"
