@@ -5,17 +5,13 @@ Everything here runs before anything is written or started, so a bad spec costs 
 
 import difflib
 
+import glossary
 from core import datasets, resources
 from core.errors import InvalidInput
 from core.quality import suggest_sensitive
 from core.runspec import GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, RunSpec, parse_hyperparameters
 
 MAX_CLASSES = 100
-PROBLEM_WORDS = {
-    "binary": "a yes/no outcome: which of two values ({classes}) a row will have",
-    "multiclass": "a category: which of {n} values ({classes}) a row will have",
-    "regression": "a number: how much '{target}' will be",
-}
 
 
 def _column(info: dict, name: str, role: str) -> dict:
@@ -63,11 +59,11 @@ def problem_type(info: dict, target: str, metric: str | None = None) -> str:
     return "multiclass"
 
 
-def describe_problem(info: dict, target: str, kind: str) -> str:
+def describe_problem(info: dict, target: str, kind: str, lang: str = "en") -> str:
     col = _column(info, target, "Target")
     tops = [str(v["value"]) for v in col.get("top_values", [])]
     classes = ", ".join(tops[:4]) + (", ..." if col["distinct"] > 4 else "")
-    return "This predicts " + PROBLEM_WORDS[kind].format(classes=classes, n=col["distinct"], target=target) + "."
+    return glossary.story(f"problem_{kind}", lang, classes=classes, n=col["distinct"], target=target)
 
 
 def default_exclusions(info: dict) -> list[dict]:
@@ -118,7 +114,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "dataset_hash": info["content_hash"],
         "label": spec.target,
         "problem_type": kind,
-        "problem_sentence": describe_problem(info, spec.target, kind),
+        "problem_sentence": describe_problem(info, spec.target, kind, lang),
         "goal": spec.goal if not spec.eval_metric else None,
         "eval_metric": metric,
         "features": features,

@@ -6,7 +6,7 @@ import yaml
 
 from core import runs
 from core.runspec import MODEL_FAMILIES
-from pages._ui import attempt, ctx, help_for, t, term_name
+from pages._ui import attempt, ctx, help_for, plain, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -90,7 +90,7 @@ run = attempt(runs.show, run_id)
 if run is None:
     st.stop()
 st.subheader(labels[run_id].split(" · ")[0], anchor=False)
-st.caption(run["problem_sentence"] or "")
+st.caption(plain(run["problem_sentence"] or ""))
 
 if run["status"] in ("queued", "running"):
     live(run_id)

@@ -6,7 +6,7 @@ from core import datasets, runplan, runs
 from core.quality import suggest_sensitive
 from core.runspec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
                           parse_hyperparameters)
-from pages._ui import attempt, ctx, help_for, num, show_error, t, translator
+from pages._ui import attempt, ctx, help_for, num, plain, show_error, t, translator
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -50,7 +50,7 @@ try:
 except Exception as exc:  # a target that cannot be predicted: say why, change nothing
     show_error(exc)
     st.stop()
-st.info(runplan.describe_problem(info, target, kind), icon=":material/target:")
+st.info(plain(runplan.describe_problem(info, target, kind, ctx()["language"])), icon=":material/target:")
 info = attempt(datasets.show, dataset_id, target=target, lang=ctx()["language"]) or info
 
 remember("train_goal", next(iter(GOALS[kind])), GOALS[kind])
@@ -74,7 +74,7 @@ suggested = runplan.default_exclusions(info)
 remember("train_exclude", [s["column"] for s in suggested if s["column"] in candidates], candidates)
 exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"))
 for s in suggested:
-    st.caption(f"**{s['column']}**: {s['reason']}")
+    st.caption(f"**{plain(s['column'])}**: {plain(s['reason'])}")
 remember("train_sensitive", [c for c in suggest_sensitive(info) if c != target], candidates)
 sensitive = st.multiselect(t("train_sensitive"), candidates, key="train_sensitive",
                            help=help_for("sensitive_feature"))

@@ -61,3 +61,9 @@ def test_names_are_not_quoted_twice():
     for term_id, data in glossary.terms().items():
         for lang in glossary.LANGUAGES:
             assert not re.search(r"['‘“«]{[a-z_]+}['’”»]", data[lang]["business"]), f"{term_id}.{lang}"
+
+
+def test_summary_sentences_exist_in_both_languages_with_the_same_placeholders():
+    for key, entry in glossary._strings("story").items():
+        assert set(entry) == set(glossary.LANGUAGES), key
+        assert placeholders_in(entry["en"]) == placeholders_in(entry["pt"]), key
