@@ -65,7 +65,7 @@ else:
                   t("outcome_false_alarm", label=neg): o["fp"], t("outcome_left_alone", label=neg): o["tn"]}
         chart(charts.waffle_chart(counts, title=t("chart_outcomes_100"),
                                   colors=["#54a24b", "#f58518", "#e45756", "#d8d8d8"]),
-              "natural_frequency", right, caption=t("outcomes_caption"), width="content")
+              "natural_frequency", right, caption=t("outcomes_caption"))
     else:
         rows = [{"label": narrative.quoted(c), "value": n} for c, n in v["class_recall_per_100"].items()]
         chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100")),
