@@ -15,7 +15,7 @@ import glossary
 from core import config, db
 from core.errors import InvalidInput, NotFound
 
-EDITABLE = ("term", "short", "business", "reading")
+EDITABLE = ("term", "short", "business", "reading", "caveats")
 _cache = {"at": 0.0, "overrides": {}}
 _cache_lock = threading.Lock()
 CACHE_SECONDS = 2.0  # help texts are read dozens of times per page; edits show within seconds
@@ -65,7 +65,7 @@ def show(term: str, lang: str = "en") -> dict:
             edited[field] = True
     data = glossary.terms()[term_id]
     return {**entry, "lang": lang, "edited": sorted(edited), "related": data.get("related", []),
-            "caveats": data.get(lang, {}).get("caveats")}
+            "problem_types": data.get("problem_types", [])}
 
 
 def help_text(term_id: str, lang: str = "en") -> str:

@@ -69,3 +69,13 @@ def test_user_text_is_shown_as_text_not_html():
     at.text_input(key="glossary_query").set_value("holdout").run()
     assert not at.exception
     assert any("<script>alert(1)</script> kept back" == el.value for el in at.text)
+
+
+def test_an_edited_template_must_use_numbers_filled_for_its_term():
+    with pytest.raises(InvalidInput, match=r"uses \{mae\}, which is not filled for this term"):
+        vocabulary.edit("recall", "en", "business", "Off by {mae}.", user="ana")
+    with pytest.raises(InvalidInput, match="unmatched"):
+        vocabulary.edit("recall", "en", "business", "Finds {recall_per_100 of 100.", user="ana")
+    edited = vocabulary.edit("recall", "en", "business", "Finds {recall_per_100} in 100.", user="ana")
+    assert edited["business"] == "Finds {recall_per_100} in 100." and "business" in edited["edited"]
+    assert vocabulary.edit("recall", "en", "caveats", "Read it with precision.")["caveats"] == "Read it with precision."
