@@ -381,3 +381,8 @@ def list_runs() -> list[dict]:
         started, ended = r.pop("started_at"), r.pop("ended_at")
         r["elapsed_seconds"] = None if not started else round((ended or time.time()) - started, 1)
     return rows
+
+
+def with_results() -> list[dict]:
+    """Runs with a model to read, newest first: succeeded, or cancelled after some models finished."""
+    return [r for r in list_runs() if r["status"] in ("succeeded", "cancelled") and r["models"]]

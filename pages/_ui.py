@@ -89,6 +89,20 @@ def chart(spec, term_id: str, where=None, *, caption: str | None = None, link: b
         term_link(term_id, where)
 
 
+def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = None) -> str:
+    """Choose one run with results (newest first); with none, a hint and the page stops."""
+    from core import runs
+
+    finished = attempt(runs.with_results) or []
+    if not finished:
+        st.info(t(empty_key))
+        st.stop()
+    labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = prefer if prefer in labels else next(iter(labels))
+    return st.selectbox(t(label_key), list(labels), key=key, format_func=labels.get)
+
+
 def show_error(exc: Exception) -> None:
     """UserErrors are shown as they are; anything else as a plain apology, never a traceback."""
     if isinstance(exc, UserError):

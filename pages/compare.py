@@ -8,7 +8,7 @@ from pages._ui import attempt, t, term_name
 
 st.title(t("page_compare"))
 st.markdown(t("compare_intro"))
-finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+finished = attempt(runs.with_results) or []
 labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['quality']} · {r['run_id']}" for r in finished}
 if len(finished) < 2:
     st.info(t("compare_need_two"))

@@ -18,7 +18,7 @@ left, mid, right = st.columns([3, 1, 2])
 query = left.text_input(t("glossary_search"), key="glossary_query", placeholder="recall, TPR, holdout…")
 who = mid.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expert"], key="glossary_audience",
                     format_func=lambda a, label=t("glossary_everyone"): a or label)
-finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
+finished = attempt(runs.with_results) or []
 names = {r["run_id"]: f"{r['dataset_name']} → {r['target']}" for r in finished}
 example_run = right.selectbox(t("glossary_examples_from"), ["", *names], key="glossary_run",
                               format_func=lambda r, none=t("glossary_no_examples"): names.get(r, none),

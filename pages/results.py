@@ -3,20 +3,13 @@
 import streamlit as st
 
 from core import charts, choice, evaluation, explain, runs
-from pages._ui import attempt, chart, ctx, help_for, plain, t, term_name
+from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
 st.title(t("page_results"))
 
-finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
-if not finished:
-    st.info(t("no_results"))
-    st.stop()
-labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
-if state.get("result_pick") not in labels:
-    state["result_pick"] = state.get("run_pick") if state.get("run_pick") in labels else next(iter(labels))
-run_id = st.selectbox(t("choose_run"), list(labels), key="result_pick", format_func=labels.get)
+run_id = pick_run("choose_run", "result_pick", empty_key="no_results", prefer=state.get("run_pick"))
 run = attempt(runs.show, run_id)
 if run is None:
     st.stop()
@@ -37,7 +30,7 @@ if audience != "stakeholder":
             if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
                                                      user=ctx()["user"]):
                 st.rerun()
-        st.caption(t("choice_by", who=run["choice"]["chosen_by"], reason=run["choice"]["reason"] or "—"))
+        st.caption(t("choice_by", who=run["choice"]["chosen_by"], reason=plain(run["choice"]["reason"] or "—")))
 
 if kind == "binary":
     a, b, c, d = st.columns(4)
@@ -51,7 +44,7 @@ if kind == "binary":
     if rep is None:
         st.stop()
     st.markdown(t("binary_sentence", accuracy=f"{rep['accuracy']:.0%}", baseline=f"{rep['baseline']['accuracy']:.0%}",
-                  rows=rep["rows"], positive=rep["positive_class"]))
+                  rows=rep["rows"], positive=plain(rep["positive_class"])))
     st.info(t("best_threshold", best=f"{rep['best_threshold']:.2f}", value=f"{rep['best_value_per_1000']:,.0f}",
               current=f"{rep['value_per_1000']:,.0f}"), icon=":material/lightbulb:")
     if audience != "stakeholder" and st.button(t("save_threshold", threshold=f"{threshold:.2f}")):
@@ -99,7 +92,7 @@ else:
     if rep is None:
         st.stop()
     st.markdown(t("regression_sentence", mae=f"{rep['mean_absolute_error']:.3g}",
-                  baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=run["target"], rows=rep["rows"]))
+                  baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=plain(run["target"]), rows=rep["rows"]))
     left, right = st.columns(2)
     chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
                                            title=t("chart_predicted_actual")), "predicted_vs_actual", left)
@@ -144,7 +137,7 @@ if picked_row and inputs:
         for warning in one["warnings"]:
             st.warning(warning, icon=":material/warning:")
         chance = one.get("probabilities", {}).get(str(one["prediction"]))
-        st.markdown(t("whatif_prediction", prediction=one["prediction"], actual=picked_row["actual"],
+        st.markdown(t("whatif_prediction", prediction=plain(one["prediction"]), actual=plain(picked_row["actual"]),
                       chance="" if chance is None else t("whatif_chance", chance=f"{chance:.0%}")))
     if st.button(t("whatif_explain"), icon=":material/psychology:"):
         with st.spinner(t("whatif_working")):
@@ -163,9 +156,9 @@ if audience == "expert":
         if run["failures"]:
             st.dataframe([{"model": f["model"], "reason": f["reason"], "lost_seconds": f.get("lost_seconds")}
                           for f in run["failures"]], hide_index=True)
-        st.markdown(t("transparency_features", used=", ".join(details.get("features_used") or []) or "—",
-                      dropped=", ".join(details.get("features_dropped") or []) or "—",
-                      excluded=", ".join(run["excluded"]) or "—"))
+        st.markdown(t("transparency_features", used=plain(", ".join(details.get("features_used") or []) or "—"),
+                      dropped=plain(", ".join(details.get("features_dropped") or []) or "—"),
+                      excluded=plain(", ".join(run["excluded"]) or "—")))
         chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
                                            for m in run["models"]], x="model", y="fit_time",
                                           title=t("chart_time_by_model")), "fit_time")

@@ -119,8 +119,8 @@ else:
                 st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in run["holdout_metrics"].items()]),
                              hide_index=True)
     if run["excluded"] or run["sensitive"]:
-        st.caption(t("run_columns", excluded=", ".join(run["excluded"]) or "—",
-                     sensitive=", ".join(run["sensitive"]) or "—"))
+        st.caption(t("run_columns", excluded=plain(", ".join(run["excluded"]) or "—"),
+                     sensitive=plain(", ".join(run["sensitive"]) or "—")))
 
 if audience != "stakeholder":
     if st.button(t("tweak_rerun"), icon=":material/restart_alt:"):

@@ -3,21 +3,13 @@
 import streamlit as st
 
 from core import charts, decisions, evaluation, narrative, runs
-from pages._ui import attempt, chart, ctx, plain, t, term_link
+from pages._ui import attempt, chart, ctx, pick_run, plain, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 state = st.session_state
 st.title(t("page_summary"))
 
-finished = [r for r in attempt(runs.list_runs) or [] if r["status"] in ("succeeded", "cancelled") and r["models"]]
-if not finished:
-    st.info(t("summary_none"))
-    st.stop()
-labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
-asked = st.query_params.get("run")
-if state.get("summary_pick") not in labels:
-    state["summary_pick"] = asked if asked in labels else next(iter(labels))
-run_id = st.selectbox(t("summary_pick"), list(labels), key="summary_pick", format_func=labels.get)
+run_id = pick_run("summary_pick", "summary_pick", empty_key="summary_none", prefer=st.query_params.get("run"))
 st.query_params["run"] = run_id  # one address per run, to share in an e-mail
 with st.spinner():
     story = attempt(narrative.build, run_id, lang)

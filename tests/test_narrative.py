@@ -7,20 +7,11 @@ import pytest
 import textstat
 
 import glossary
-from core import datasets, evaluation, narrative, runs
-from core.runspec import RunSpec
-from tests.conftest import DATA
+from core import evaluation, narrative
 from tests.test_cli import cli_json
+from tests.test_evaluation import _run
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
-QUICK = {"quality": "fast", "time_limit": 15, "model_families": ["GBM", "LR"]}
-
-
-def _run(name, target, **extra):
-    dataset = datasets.add(DATA / name)["dataset_id"]
-    run = runs.wait(runs.start(RunSpec(dataset, target, **{**QUICK, **extra}))["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    return run
 
 
 def _per_100(share):
