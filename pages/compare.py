@@ -15,8 +15,8 @@ if len(finished) < 2:
     st.stop()
 first = finished[0]
 same = [r["run_id"] for r in finished if (r["dataset_id"], r["target"]) == (first["dataset_id"], first["target"])]
-picked = st.multiselect(t("compare_pick"), list(labels), default=same[:2], format_func=labels.get,
-                        key="compare_pick")
+picked = st.multiselect(t("compare_pick"), list(labels), placeholder=t("choose_options"), default=same[:2],
+                        format_func=labels.get, key="compare_pick")
 if len(picked) < 2:
     st.stop()
 result = attempt(compare.compare, picked)

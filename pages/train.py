@@ -72,11 +72,12 @@ if state.get("train_context") != f"{dataset_id}:{target}":  # new data or target
     state["train_context"] = f"{dataset_id}:{target}"
 suggested = runplan.default_exclusions(info)
 remember("train_exclude", [s["column"] for s in suggested if s["column"] in candidates], candidates)
-exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"))
+exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"),
+                         placeholder=t("choose_options"))
 for s in suggested:
     st.caption(f"**{plain(s['column'])}**: {plain(s['reason'])}")
 remember("train_sensitive", [c for c in suggest_sensitive(info) if c != target], candidates)
-sensitive = st.multiselect(t("train_sensitive"), candidates, key="train_sensitive",
+sensitive = st.multiselect(t("train_sensitive"), candidates, key="train_sensitive", placeholder=t("choose_options"),
                            help=help_for("sensitive_feature"))
 remember("train_sensitive_as_inputs", False)
 sensitive_as_inputs = st.checkbox(t("train_sensitive_inputs"), key="train_sensitive_as_inputs")
@@ -106,6 +107,7 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
     preset = b.selectbox(t("adv_preset"), ["", *PRESETS], key="train_preset",
                          format_func=lambda p: p or label("from_quality"), help=help_for("preset"))
     families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families",
+                             placeholder=t("choose_options"),
                              format_func=MODEL_FAMILIES.get, help=help_for("model_family"))
     hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text",
                            placeholder="GBM: {num_leaves: 64}\nCAT: {depth: 6}", help=help_for("hyperparameters"))
