@@ -150,6 +150,7 @@ MIGRATIONS = [
             decision VARCHAR,
             created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
         );
+        ALTER TABLE runs ADD COLUMN decision VARCHAR DEFAULT 'draft';
         """,
     ),
 ]

@@ -1,8 +1,11 @@
 """The discussion around a run and the team's decision on it: draft -> reviewed -> approved / rejected.
 
-Comments and decisions are rows of one table (a decision is a comment that moves the status),
-so the thread reads in order and every step keeps who and when.
+The current decision is one column of the run (`runs.decision`), moved with a conditional update so
+two people cannot both move it from the same step; every comment and every step is a row of
+`run_comments`, so the thread reads in order and keeps who and when.
 """
+
+import duckdb
 
 from core import config, db, runs
 from core.errors import InvalidInput
@@ -15,23 +18,26 @@ MAX_CHARS = 5000
 
 def thread(run_id: str) -> dict:
     """Every comment of a run, oldest first, with the current decision and the allowed next steps."""
-    runs._row(run_id)  # a clear error for an unknown run
+    run = runs._row(run_id)  # a clear error for an unknown run
     with db.connect() as con:
         cur = con.execute("SELECT comment_id, author, body, decision, created_at FROM run_comments "
-                          "WHERE run_id = ? ORDER BY created_at, comment_id", [run_id])
+                          "WHERE run_id = ? ORDER BY comment_id", [run_id])
         keys = [d[0] for d in cur.description]
         rows = [dict(zip(keys, r)) for r in cur.fetchall()]
     for r in rows:
         r["created_at"] = r["created_at"].isoformat(timespec="seconds")
-    decided = [r for r in rows if r["decision"]]
-    last = decided[-1] if decided else None
-    status = last["decision"] if last else "draft"
+    last = next((r for r in reversed(rows) if r["decision"]), None)
+    status = run["decision"] or "draft"
     return {"run_id": run_id, "decision": status, "decided_by": last and last["author"],
             "decided_at": last and last["created_at"], "next": list(NEXT[status]), "comments": rows}
 
 
 def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
-    return _add(run_id, _text(text, required=True), None, user)
+    body = _text(text, required=True)
+    runs._row(run_id)
+    with db.transaction() as con:
+        _insert(con, run_id, body, None, user)
+    return thread(run_id)
 
 
 def decide(run_id: str, decision: str, *, note: str | None = None, user: str | None = None) -> dict:
@@ -39,12 +45,30 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
     if decision not in DECISIONS:
         raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.")
     body = _text(note, required=decision == "rejected")
-    with db.transaction():  # the check and the step are one unit
-        current = thread(run_id)["decision"]
-        if decision not in NEXT[current]:
-            raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
-                               f"not to '{decision}'.")
-        return _add(run_id, body, decision, user)
+    run = runs._row(run_id)
+    with db.connect() as con:
+        models, = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
+    if run["status"] not in ("succeeded", "cancelled") or not models:
+        raise InvalidInput(f"Run {run_id} is {run['status']}; only a finished run with a model can be reviewed, "
+                           "approved or rejected. Comment on it instead.")
+    current = run["decision"] or "draft"
+    if decision not in NEXT[current]:
+        raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
+                           f"not to '{decision}'.")
+    try:
+        with db.transaction() as con:
+            moved, = con.execute("UPDATE runs SET decision = ? WHERE run_id = ? AND coalesce(decision, 'draft') = ?",
+                                 [decision, run_id, current]).fetchone()
+            if not moved:
+                raise InvalidInput(_changed(run_id))
+            _insert(con, run_id, body, decision, user)
+    except duckdb.TransactionException:  # someone else moved it at the same moment
+        raise InvalidInput(_changed(run_id)) from None
+    return thread(run_id)
+
+
+def _changed(run_id: str) -> str:
+    return f"Someone else has just changed the decision on run {run_id}. Reload to see it, then decide again."
 
 
 def _text(text: str | None, *, required: bool) -> str | None:
@@ -57,9 +81,6 @@ def _text(text: str | None, *, required: bool) -> str | None:
     return text or None
 
 
-def _add(run_id: str, body: str | None, decision: str | None, user: str | None) -> dict:
-    runs._row(run_id)
-    with db.transaction() as con:
-        con.execute("INSERT INTO run_comments (run_id, author, body, decision) VALUES (?, ?, ?, ?)",
-                    [run_id, user or config.default_user(), body, decision])
-    return thread(run_id)
+def _insert(con, run_id: str, body: str | None, decision: str | None, user: str | None) -> None:
+    con.execute("INSERT INTO run_comments (run_id, author, body, decision) VALUES (?, ?, ?, ?)",
+                [run_id, user or config.default_user(), body, decision])

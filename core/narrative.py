@@ -8,6 +8,7 @@ import math
 
 import glossary
 from core import placeholders, runs, vocabulary
+from core.errors import UserError
 
 STORY_TERMS = {"binary": ["accuracy", "recall", "precision"], "multiclass": ["accuracy", "per_class_recall"],
                "regression": ["mean_absolute_error", "r2"]}
@@ -37,6 +38,8 @@ def formatted(values: dict, lang: str) -> dict:
     """Placeholder values as the text a template shows: names quoted, numbers in the language's style."""
     out = {}
     for key, value in values.items():
+        if value is None:
+            continue  # undefined for this run: a template that needs it is not used
         if key in NAMES:
             out[key] = quoted(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -56,8 +59,14 @@ def examples(run_id: str, lang: str = "en", values: dict | None = None) -> dict:
     """Every term's business sentence filled with this run's numbers (the glossary's live examples)."""
     values = values or placeholders.compute(run_id)
     shown = formatted(values, lang)
-    return {term_id: business(term_id, lang, shown) for term_id, data in sorted(glossary.terms().items())
-            if values["problem_type"] in data["problem_types"]}
+    out = {}
+    for term_id, data in sorted(glossary.terms().items()):
+        if values["problem_type"] in data["problem_types"]:
+            try:
+                out[term_id] = business(term_id, lang, shown)
+            except KeyError:  # a number this run does not have (e.g. precision when nothing is flagged)
+                continue
+    return out
 
 
 def build(run_id: str, lang: str = "en") -> dict:
@@ -69,17 +78,24 @@ def build(run_id: str, lang: str = "en") -> dict:
         return glossary.story(key, lang, **{**shown, **extra})
 
     what = [say(f"what_{kind}"), say("tested")]
-    how = [business(t, lang, shown) for t in STORY_TERMS[kind]]
-    if kind == "binary":
-        how.insert(1, say("flags_at"))
+    how = []
+    for term_id in STORY_TERMS[kind]:
+        try:
+            how.append(business(term_id, lang, shown))
+        except KeyError:  # e.g. no precision when the model flags no case
+            how.append(say("flags_none") if term_id == "precision" else "")
+    how = [h for h in how if h]
+    # Right after the headline: how much better than the naive guess, in the same natural frequencies.
     if kind == "regression":
         cut = placeholders.per_100(1 - v["mae"] / v["baseline_mae"]) if v["baseline_mae"] else 0
         weak = cut < 5
-        how.append(say("cut_none") if weak else say("cut_better", cut=number(cut, lang)))
+        how.insert(1, say("cut_none") if weak else say("cut_better", cut=number(cut, lang)))
     else:
         lift = v["accuracy_per_100"] - v["baseline_accuracy_per_100"]
-        weak = lift < MIN_LIFT_PER_100 and (kind != "binary" or v["auc_per_100"] < 60)
-        how.append(say("lift_better", lift=number(lift, lang)) if lift >= MIN_LIFT_PER_100 else say("lift_none"))
+        weak = lift < MIN_LIFT_PER_100 and (kind != "binary" or (v["auc_per_100"] or 50) < 60)
+        how.insert(1, say("lift_better", lift=number(lift, lang)) if lift >= MIN_LIFT_PER_100 else say("lift_none"))
+    if kind == "binary":
+        how.insert(2, say("flags_at"))
     drivers = v["drivers"]
     if drivers:
         key = "drivers_many" if len(drivers) > 1 else "drivers_one"
@@ -147,5 +163,10 @@ def show_run(run_id: str, lang: str = "en") -> dict:
     """`runs show` with the narrative under `summary` once a model exists (the CLI contract)."""
     run = runs.show(run_id)
     run["status_sentence"] = run["summary"]
-    run["summary"] = build(run_id, lang) if run["models"] else {"text": run["summary"], "sections": []}
+    run["summary"] = {"text": run["summary"], "sections": []}
+    if run["status"] in ("succeeded", "cancelled") and run["models"]:
+        try:
+            run["summary"] = build(run_id, lang)
+        except UserError:  # e.g. the run folder was removed: the status sentence still stands
+            pass
     return run

@@ -71,7 +71,8 @@ def plain(text: str) -> str:
 
 def term_link(term_id: str, where=None, *, ask: bool = True) -> None:
     """A link to the term's glossary entry, named in the view's language, its definition as help."""
-    label = f"{t('what_is')} {term_name(term_id)}" if ask else term_name(term_id)
+    name = plain(term_name(term_id))  # an organisation may have edited the name: user text
+    label = f"{t('what_is')} {name}" if ask else name
     (where or st).page_link("pages/glossary.py", label=label, query_params={"term": term_id},
                             help=plain(vocabulary.help_text(term_id, ctx()["language"])), icon=":material/menu_book:")
 

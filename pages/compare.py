@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import compare, runs
-from pages._ui import attempt, t, term_name
+from pages._ui import attempt, plain, t, term_name
 
 st.title(t("page_compare"))
 st.markdown(t("compare_intro"))
@@ -25,8 +25,8 @@ if result is None:
 metric = result["metric"]
 best = max(result["runs"], key=lambda r: r["metrics"].get(metric, float("-inf"))
            if metric not in ("mean_absolute_error", "root_mean_squared_error") else -r["metrics"].get(metric, 0))
-st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=term_name(metric), run=best["run_id"],
-              value=f"{best['metrics'].get(metric, float('nan')):.3g}"))
+st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=plain(term_name(metric)),
+              run=best["run_id"], value=f"{best['metrics'].get(metric, float('nan')):.3g}"))
 table = pd.DataFrame([{"run": r["run_id"], "model": r["model"], "quality": r["quality"],
                        "time_limit": r["time_limit"], **r["metrics"]} for r in result["runs"]])
 st.dataframe(table, hide_index=True, width="stretch")

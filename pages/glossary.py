@@ -30,7 +30,7 @@ if asked and query == asked:
     found = [f for f in found if f["id"] == asked] or found
 st.caption(t("glossary_count", count=len(found)))
 for item in found:
-    with st.expander(item["term"], expanded=len(found) == 1):
+    with st.expander(plain(item["term"]), expanded=len(found) == 1):
         entry = attempt(vocabulary.show, item["id"], lang)
         if not entry:
             continue

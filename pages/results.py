@@ -106,7 +106,7 @@ st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importan
 with st.spinner(t("drivers_working")):
     importance = attempt(evaluation.feature_importance, run_id)
 if importance:
-    st.caption(t("drivers_caption", metric=term_name(run["eval_metric"])))
+    st.caption(t("drivers_caption", metric=plain(term_name(run["eval_metric"]))))
     chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
                                   x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
           "feature_importance")

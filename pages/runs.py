@@ -103,7 +103,7 @@ else:
     box(f"**{t('status_' + run['status'])}**: {run['summary']}", icon=icon)
     score = run["holdout_metrics"].get(run["eval_metric"])
     if score is not None:
-        st.metric(t("holdout_metric", metric=term_name(run["eval_metric"])), f"{score:.3g}",
+        st.metric(t("holdout_metric", metric=plain(term_name(run["eval_metric"]))), f"{score:.3g}",
                   help=help_for(run["eval_metric"]))
     if run["failures"]:
         st.markdown(f"**{t('failures_heading')}**")

@@ -13,11 +13,12 @@ pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 
 @pytest.fixture
 def run_id():
-    """A real run, cancelled at once: comments need a run, not a model."""
+    """A real (tiny) finished run: only a run with a model can be reviewed or approved."""
     dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
-    run_id = runs.start(RunSpec(dataset, "species", quality="fast", time_limit=30))["run_id"]
-    runs.cancel(run_id)
-    return run_id
+    run = runs.wait(runs.start(RunSpec(dataset, "species", quality="fast", time_limit=10,
+                                       model_families=["GBM"]))["run_id"])
+    assert run["status"] == "succeeded", run["error"]
+    return run["run_id"]
 
 
 def test_a_decision_moves_one_allowed_step_at_a_time_with_who_and_when(run_id):
@@ -60,3 +61,40 @@ def test_cli_comment_decide_and_read_the_thread(run_id):
     assert thread["decision"] == "rejected" and len(thread["comments"]) == 2
     bad = cli("runs", "decide", run_id, "--decision", "approved")
     assert bad.returncode == 2 and "it can move to draft" in bad.stderr and bad.stdout == ""
+
+
+def test_two_people_cannot_both_move_the_decision_from_the_same_step(run_id):
+    import threading
+
+    decisions.decide(run_id, "reviewed", user="ana")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def move(step, who):
+        barrier.wait()
+        try:
+            outcomes.append(decisions.decide(run_id, step, note="my call", user=who)["decision"])
+        except InvalidInput as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=move, args=a) for a in (("approved", "bo"), ("rejected", "cy"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = decisions.thread(run_id)
+    moved = [o for o in outcomes if o in ("approved", "rejected")]
+    assert len(moved) == 1 and final["decision"] == moved[0]
+    assert [c["decision"] for c in final["comments"]] == ["reviewed", moved[0]]
+    refused = next(o for o in outcomes if o not in ("approved", "rejected"))
+    assert "changed the decision" in refused or "can move to" in refused
+
+
+def test_an_unfinished_run_can_be_discussed_but_not_approved():
+    dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
+    run_id = runs.start(RunSpec(dataset, "species", quality="fast", time_limit=30))["run_id"]
+    runs.cancel(run_id)
+    if runs.show(run_id)["models"]:
+        pytest.skip("a model finished before the cancel")
+    decisions.comment(run_id, "Why was this stopped?", user="ana")
+    with pytest.raises(InvalidInput, match="only a finished run with a model"):
+        decisions.decide(run_id, "reviewed")
