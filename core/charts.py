@@ -171,14 +171,19 @@ def distribution_chart(groups: dict[str, list[float]], *, title: str, x_title: s
     ).properties(height=240)
 
 
-def compare_chart(rows: list[dict], *, title: str, x_title: str, fmt: str = ",.0f") -> alt.Chart:
-    """Horizontal bars with their value written on them; rows: label, value (the model first)."""
+def compare_chart(rows: list[dict], *, title: str, x_title: str, fmt: str = ",.0f",
+                  against_baseline: bool = True) -> alt.Chart:
+    """Horizontal bars with their value written on them; rows: label, value.
+
+    against_baseline: the first row is the model (blue), the second the naive guess (grey).
+    """
     df = pd.DataFrame(rows)
-    base = alt.Chart(df, title=title).encode(y=alt.Y("label:N", sort=df["label"].tolist(), title=None))
+    colors = ["#4c78a8", "#bab0ac"] if against_baseline else ["#4c78a8"] * len(df)
+    base = alt.Chart(df, title=title).encode(y=alt.Y("label:N", sort=df["label"].tolist(), title=None,
+                                                     axis=alt.Axis(labelLimit=240)))
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", title=x_title),
-        color=alt.Color("label:N", scale=alt.Scale(domain=df["label"].tolist(), range=["#4c78a8", "#bab0ac"]),
-                        legend=None),
+        color=alt.Color("label:N", scale=alt.Scale(domain=df["label"].tolist(), range=colors), legend=None),
         tooltip=["label:N", alt.Tooltip("value:Q", format=fmt)])
     text = base.mark_text(align="left", dx=4).encode(x="value:Q", text=alt.Text("value:Q", format=fmt))
     return (bars + text).properties(height=alt.Step(34))

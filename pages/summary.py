@@ -60,7 +60,8 @@ else:
               "natural_frequency", right, caption=t("outcomes_caption"))
     else:
         rows = [{"label": narrative.quoted(c), "value": n} for c, n in v["class_recall_per_100"].items()]
-        chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100")),
+        chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100"),
+                                   against_baseline=False),
               "per_class_recall", right, caption=t("class_found_caption"))
 
 say("drivers")
