@@ -47,8 +47,8 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
     body = _text(note, required=decision == "rejected")
     run = runs._row(run_id)
     with db.connect() as con:
-        models, = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
-    if run["status"] not in ("succeeded", "cancelled") or not models:
+        run["models"], = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
+    if not runs.has_results(run):
         raise InvalidInput(f"Run {run_id} is {run['status']}; only a finished run with a model can be reviewed, "
                            "approved or rejected. Comment on it instead.")
     current = run["decision"] or "draft"

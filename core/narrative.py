@@ -55,9 +55,9 @@ def business(term_id: str, lang: str, shown: dict) -> str:
         return glossary.term(term_id, lang)["business"].format_map(shown)
 
 
-def examples(run_id: str, lang: str = "en", values: dict | None = None) -> dict:
+def examples(run_id: str, lang: str = "en") -> dict:
     """Every term's business sentence filled with this run's numbers (the glossary's live examples)."""
-    values = values or placeholders.compute(run_id)
+    values = placeholders.compute(run_id)
     shown = formatted(values, lang)
     out = {}
     for term_id, data in sorted(glossary.terms().items()):
@@ -82,9 +82,9 @@ def build(run_id: str, lang: str = "en") -> dict:
     for term_id in STORY_TERMS[kind]:
         try:
             how.append(business(term_id, lang, shown))
-        except KeyError:  # e.g. no precision when the model flags no case
-            how.append(say("flags_none") if term_id == "precision" else "")
-    how = [h for h in how if h]
+        except KeyError:  # a number this run lacks, e.g. precision when the model flags no case
+            if term_id == "precision":
+                how.append(say("flags_none"))
     # Right after the headline: how much better than the naive guess, in the same natural frequencies.
     if kind == "regression":
         cut = placeholders.per_100(1 - v["mae"] / v["baseline_mae"]) if v["baseline_mae"] else 0
@@ -112,7 +112,7 @@ def build(run_id: str, lang: str = "en") -> dict:
     return {
         "run_id": run_id, "lang": lang, "problem_type": kind, "headline": how[0],
         "sections": sections, "text": " ".join(s for sec in sections for s in sec["sentences"]),
-        "values": {k: val for k, val in v.items() if not k.startswith("_")},
+        "values": v,
     }
 
 
@@ -164,7 +164,7 @@ def show_run(run_id: str, lang: str = "en") -> dict:
     run = runs.show(run_id)
     run["status_sentence"] = run["summary"]
     run["summary"] = {"text": run["summary"], "sections": []}
-    if run["status"] in ("succeeded", "cancelled") and run["models"]:
+    if runs.has_results(run):
         try:
             run["summary"] = build(run_id, lang)
         except UserError:  # e.g. the run folder was removed: the status sentence still stands

@@ -19,8 +19,9 @@ IMPORTANCE_SECONDS = 20  # a bound on the one-off importance computation behind 
 
 def per_100(share) -> int | None:
     """A share as a whole number out of 100; None when it is not a number (e.g. R² of one row)."""
-    share = None if share is None else float(share)
-    return None if share is None or not math.isfinite(share) else int(round(100 * share))
+    if share is None or not math.isfinite(share := float(share)):
+        return None
+    return int(round(100 * share))
 
 
 def finite(value) -> float | None:
@@ -31,7 +32,7 @@ def finite(value) -> float | None:
 def compute(run_id: str) -> dict:
     """Raw values (numbers, names, lists) for one run; see glossary/placeholders.yaml for meanings."""
     run = runs.show(run_id)
-    if run["status"] not in ("succeeded", "cancelled") or not run["models"]:
+    if not runs.has_results(run):
         raise InvalidInput(f"Run {run_id} has no trained model yet ({run['status']}), so there is nothing to "
                            "summarise. Wait for it to finish, or start a new run.")
     pred = evaluation.predictions(run_id, run["chosen_model"])
@@ -131,9 +132,10 @@ def _multiclass(pred: pd.DataFrame) -> dict:
     # One-vs-rest AUC, averaged over the outcomes present in the holdout (sklearn's "ovr", macro).
     aucs = [metrics.roc_auc_score(y == c, pred[f"p_{c}"]) for c in present if 0 < shares[c] < 1]
     prior = np.tile([shares.get(c, 0.0) for c in classes], (int(known.sum()), 1))
+    accuracy = float(metrics.accuracy_score(y, yhat))
     return {
         "class_count": len(classes),
-        "accuracy_per_100": per_100(metrics.accuracy_score(y, yhat)),
+        "accuracy_per_100": per_100(accuracy),
         "baseline_accuracy_per_100": per_100(shares.iloc[0]), "majority_label": str(shares.index[0]),
         "majority_per_100": per_100(shares.iloc[0]), "smallest_per_100": per_100(shares.iloc[-1]),
         "rarest_label": str(shares.index[-1]),
@@ -148,7 +150,7 @@ def _multiclass(pred: pd.DataFrame) -> dict:
         "log_loss": finite(metrics.log_loss(y[known], proba, labels=classes)) if known.any() else None,
         "baseline_log_loss": finite(metrics.log_loss(y[known], np.clip(prior, 1e-15, 1), labels=classes))
         if known.any() else None,
-        "accuracy": float(metrics.accuracy_score(y, yhat)),
+        "accuracy": accuracy,
         "class_recall_per_100": {c: per_100(r) for c, r in recalls.items()},
     }
 
@@ -163,7 +165,7 @@ def _regression(pred: pd.DataFrame) -> dict:
         "rmse": float(metrics.root_mean_squared_error(y, yhat)),
         "baseline_rmse": float(metrics.root_mean_squared_error(y, mean)),
         "mse": float(metrics.mean_squared_error(y, yhat)), "median_error": float(np.median(error)),
-        "mape_per_100": per_100(np.mean(error[nonzero] / np.abs(y[nonzero]))) if nonzero.any() else 0,
+        "mape_per_100": per_100(np.mean(error[nonzero] / np.abs(y[nonzero]))) if nonzero.any() else None,
         "r2_per_100": per_100(metrics.r2_score(y, yhat)) if len(y) > 1 and y.std() else None,
         "correlation_per_100": per_100(np.corrcoef(y, yhat)[0, 1]) if y.std() and yhat.std() else None,
         "typical_value": float(np.median(y)),

@@ -383,6 +383,14 @@ def list_runs() -> list[dict]:
     return rows
 
 
+def has_results(run: dict) -> bool:
+    """A run with a model to read: succeeded, or cancelled after some models finished.
+
+    `run` is a `show` or `list_runs` row (models as a list or as a count).
+    """
+    return run["status"] in ("succeeded", "cancelled") and bool(run["models"])
+
+
 def with_results() -> list[dict]:
-    """Runs with a model to read, newest first: succeeded, or cancelled after some models finished."""
-    return [r for r in list_runs() if r["status"] in ("succeeded", "cancelled") and r["models"]]
+    """Runs with a model to read, newest first."""
+    return [r for r in list_runs() if has_results(r)]

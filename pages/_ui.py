@@ -4,11 +4,12 @@ Pages are thin: read widgets, call core, render. No SQL, no fit(), no Fairlearn 
 """
 
 import logging
+from urllib.parse import urlencode
 
 import streamlit as st
 
 import glossary
-from core import config, vocabulary
+from core import config, runs, vocabulary
 from core.errors import UserError
 
 log = logging.getLogger("commonground")
@@ -50,8 +51,6 @@ def term_name(term_id: str) -> str:
 
 def help_for(term_id: str) -> str:
     """The term's short definition (edited text wins over shipped text) and a link to its entry, for a tooltip."""
-    from urllib.parse import urlencode
-
     short = plain(vocabulary.help_text(term_id, ctx()["language"]))  # edits are user text
     link = "glossary?" + urlencode({"term": term_id, "user": ctx()["user"]})
     return f"{short}\n\n[{t('glossary_open')} →]({link})"
@@ -92,8 +91,6 @@ def chart(spec, term_id: str, where=None, *, caption: str | None = None, link: b
 
 def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = None) -> str:
     """Choose one run with results (newest first); with none, a hint and the page stops."""
-    from core import runs
-
     finished = attempt(runs.with_results) or []
     if not finished:
         st.info(t(empty_key))

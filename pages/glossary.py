@@ -20,9 +20,11 @@ who = mid.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expe
                     format_func=lambda a, label=t("glossary_everyone"): a or label)
 finished = attempt(runs.with_results) or []
 names = {r["run_id"]: f"{r['dataset_name']} → {r['target']}" for r in finished}
+# Examples come from the run last opened on the Summary or Results page; none opened, none computed.
+current = state.get("summary_pick") or state.get("result_pick")
 example_run = right.selectbox(t("glossary_examples_from"), ["", *names], key="glossary_run",
                               format_func=lambda r, none=t("glossary_no_examples"): names.get(r, none),
-                              index=1 if names else 0)
+                              index=1 + list(names).index(current) if current in names else 0)
 examples = (attempt(narrative.examples, example_run, lang) or {}) if example_run else {}
 
 found = attempt(vocabulary.search, query, lang, who or None) or []

@@ -74,3 +74,15 @@ def test_a_link_opens_the_summary_of_one_run(run_id):
     at.query_params["run"] = run_id
     at.switch_page("pages/summary.py").run()
     assert at.selectbox(key="summary_pick").value == run_id
+
+
+def test_the_glossary_shows_live_examples_from_the_run_last_opened(run_id):
+    at = run_app(audience="analyst")
+    at.switch_page("pages/glossary.py").run()
+    assert not at.info  # no run opened yet: nothing computed, no example
+    at.switch_page("pages/summary.py").run()
+    at.query_params["term"] = "recall"
+    at.switch_page("pages/glossary.py").run()
+    assert not at.exception
+    example = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Of every 100" in example and "the model finds about" in example
