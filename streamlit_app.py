@@ -3,7 +3,11 @@
 import streamlit as st
 
 import glossary
-from core import config, datasets, users
+from core.data import datasets
+from core.foundation import config
+from core.governance import users
+from core.training import scheduler
+from pages import _ui
 
 st.set_page_config(page_title="Common Ground", page_icon=":material/handshake:", layout="wide")
 
@@ -14,7 +18,16 @@ def _prepare_workspace(home: str) -> bool:
     return True
 
 
+@st.cache_resource
+def _scheduler(home: str) -> scheduler.Scheduler:
+    """One loop per app process and workspace moves runs forward; pages only read."""
+    return scheduler.start(home)
+
+
 _prepare_workspace(str(config.home()))
+if not _scheduler(str(config.home())).alive:  # stopped (e.g. the workspace setting changed back): restart
+    _scheduler.clear()
+    _scheduler(str(config.home()))
 
 AUDIENCES = ["stakeholder", "analyst", "expert"]
 LANGUAGES = {"en": "English", "pt": "Português"}
@@ -29,7 +42,7 @@ lang = prefs["language"]
 
 
 def _save(key: str, widget: str) -> None:
-    users.set_preference(user, key, st.session_state[widget])
+    users.set_preference(user, key=key, value=st.session_state[widget])
 
 
 def _switch_user() -> None:
@@ -68,23 +81,10 @@ with st.sidebar:
     )
 
 # on_change callbacks run before this script, so `prefs` already holds a switch just made.
-st.session_state["ctx"] = {"user": user, **prefs}
+context = {"user": user, **prefs}
 
-pages = [
-    st.Page("pages/home.py", title=glossary.ui("page_home", lang), icon=":material/home:", default=True),
-    st.Page("pages/summary.py", title=glossary.ui("page_summary", lang), icon=":material/article:",
-            url_path="summary"),
-    st.Page("pages/data.py", title=glossary.ui("page_data", lang), icon=":material/table_chart:", url_path="data"),
-]
-if prefs["audience"] != "stakeholder":  # stakeholders read results; they do not launch runs
-    pages.append(st.Page("pages/train.py", title=glossary.ui("page_train", lang),
-                         icon=":material/model_training:", url_path="train"))
-pages.append(st.Page("pages/runs.py", title=glossary.ui("page_runs", lang), icon=":material/monitoring:",
-                     url_path="runs"))
-pages.append(st.Page("pages/results.py", title=glossary.ui("page_results", lang), icon=":material/insights:",
-                     url_path="results"))
-pages.append(st.Page("pages/compare.py", title=glossary.ui("page_compare", lang), icon=":material/compare:",
-                     url_path="compare"))
-pages.append(st.Page("pages/glossary.py", title=glossary.ui("page_glossary", lang), icon=":material/menu_book:",
-                     url_path="glossary"))
-st.navigation(pages).run()
+_ui.routed(context)
+try:
+    st.navigation(_ui.app_pages(lang, prefs["audience"])).run()
+finally:
+    _ui.routed(None)

@@ -44,7 +44,8 @@ def make_csv(path: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["COMMONGROUND_HOME"] = str(Path(tmp) / "home")
-        from core import datasets, db
+        from core.data import datasets
+        from core.foundation import db
         import duckdb
 
         path = Path(tmp) / "bench_1m.csv"

@@ -50,20 +50,23 @@ def adult_like(n=32_000, seed=0) -> pd.DataFrame:
 
 
 def ours(dataset_id, target, quality, exclude=()):
-    from core import runs
-    from core.runspec import RunSpec
+    from core.training import lifecycle, sync, views
+    from core.training.spec import RunSpec
 
     t0 = time.time()
-    run_id = runs.start(RunSpec(dataset_id, target, quality=quality, time_limit=BUDGET, exclude=list(exclude)))["run_id"]
+    run_id = lifecycle.start(RunSpec(dataset_id, target, quality=quality, time_limit=BUDGET,
+                                     exclude=list(exclude))).run_id
     seen = None
     while True:
-        info = runs.show(run_id)
-        if seen is None and info["models"]:
+        sync.sync()  # as the app's scheduler loop does
+        info = views.load(run_id)
+        if seen is None and info.models:
             seen = time.time() - t0
-        if info["status"] in runs.TERMINAL:
+        if info.ended:
             break
         time.sleep(1.0)  # as often as the Runs page polls
     wall = time.time() - t0
+    info = lifecycle.wait(run_id).to_json()
     score = info["holdout_metrics"].get(info["eval_metric"])
     return info, {"first_model_recorded": info["first_model_seconds"], "first_model_seen": seen,
                   "total_seconds": wall, "score": score,
@@ -93,7 +96,7 @@ def plain(run_dir, preset, engine="autogluon"):
 def main():
     home = tempfile.mkdtemp()
     os.environ["COMMONGROUND_HOME"] = home
-    from core import datasets
+    from core.data import datasets
 
     print(f"# bench/runs.py (time limit {BUDGET:g} s, {os.cpu_count()} cores)\n")
     csv = Path(home) / "adult_like.csv"

@@ -24,33 +24,35 @@ def main():
     home = Path(tempfile.mkdtemp())
     os.environ["COMMONGROUND_HOME"] = str(home)
     from bench.runs import adult_like
-    from core import choice, datasets, runs, scoring
-    from core.runspec import RunSpec
+    from core.analysis import artifacts, choice
+    from core.data import datasets
+    from core.serving import scoring
+    from core.training import lifecycle
+    from core.training.spec import RunSpec
 
     table = adult_like()
     table.to_csv(home / "adult_like.csv", index=False)
     dataset = datasets.add(home / "adult_like.csv")["dataset_id"]
-    run = runs.wait(runs.start(RunSpec(dataset, "income_over_50k", quality="fast", time_limit=60,
-                                       model_families=["GBM"]))["run_id"])
-    best_gbm = next(m for m in run["models"] if m["model"] == "LightGBM")
-    choice.choose(run["run_id"], model=best_gbm["model"], reason="benchmark: a single LightGBM model")
+    run = lifecycle.wait(lifecycle.start(RunSpec(dataset, "income_over_50k", quality="fast", time_limit=60,
+                                                 model_families=["GBM"])).run_id)
+    best_gbm = next(m for m in run.models if m["model"] == "LightGBM")
+    run = choice.choose(run.run_id, model=best_gbm["model"], reason="benchmark: a single LightGBM model")
     big = table.drop(columns=["income_over_50k"]).sample(ROWS, replace=True, random_state=0)
     big.to_csv(home / "score_me.csv", index=False)
 
     started = time.perf_counter()
-    result = scoring.score(run["run_id"], home / "score_me.csv", home / "scored.csv")
+    result = scoring.score(run.run_id, input_path=home / "score_me.csv", output_path=home / "scored.csv")
     total = time.perf_counter() - started
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats
 
-        cProfile.runctx("scoring.score(run['run_id'], home / 'score_me.csv', home / 'scored2.csv')",
+        cProfile.runctx("scoring.score(run.run_id, input_path=home / 'score_me.csv', output_path=home / 'scored2.csv')",
                         globals(), locals(), "/tmp/score.prof")
         pstats.Stats("/tmp/score.prof").sort_stats("cumtime").print_stats(25)
 
-    run = runs.show(run["run_id"])
-    predictor = scoring.load_predictor(run)
-    model = choice.predicting_model(run, best_gbm["model"])
+    predictor = artifacts.load_predictor(run)
+    model = run.predicting_model()
     frame = pd.read_csv(home / "score_me.csv")
     started = time.perf_counter()
     predictor.predict_proba(frame, model=model)

@@ -3,29 +3,83 @@
 Pages are thin: read widgets, call core, render. No SQL, no fit(), no Fairlearn here.
 """
 
+import functools
 import logging
+import runpy
+import threading
+from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
 
 import glossary
-from core import config, runs, vocabulary
-from core.errors import UserError
+from core.foundation import config
+from core.foundation.errors import UserError
+from core.governance import vocabulary
+from core.training import views
+from core.training.views import RunRecord
 
 log = logging.getLogger("commonground")
+ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+_routed = threading.local()  # set by the router for the script run it routes (one thread per session)
+
+
+# (file, label, icon, url path); the first is the home page. Stakeholders read results: no Train page.
+PAGES = [
+    ("pages/home.py", "page_home", ":material/home:", ""),
+    ("pages/summary.py", "page_summary", ":material/article:", "summary"),
+    ("pages/data.py", "page_data", ":material/table_chart:", "data"),
+    ("pages/train.py", "page_train", ":material/model_training:", "train"),
+    ("pages/runs.py", "page_runs", ":material/monitoring:", "runs"),
+    ("pages/results.py", "page_results", ":material/insights:", "results"),
+    ("pages/compare.py", "page_compare", ":material/compare:", "compare"),
+    ("pages/glossary.py", "page_glossary", ":material/menu_book:", "glossary"),
+]
+HIDDEN_FROM = {"pages/train.py": {"stakeholder"}}
+
+
+def app_pages(lang: str, audience: str | None = None) -> list:
+    """The app's pages for a view (all of them when audience is None), as st.navigation takes them."""
+    return [st.Page(path, title=glossary.ui(label, lang), icon=icon, url_path=url or None, default=not url)
+            for path, label, icon, url in PAGES if audience not in HIDDEN_FROM.get(path, ())]
+
+
+def routed(context: dict | None) -> None:
+    """The router marks the script run it routes; None when the run is over."""
+    _routed.ctx = context
 
 
 def ctx() -> dict:
     """user, audience and language for this view (set by the router on every run)."""
-    # Because pages/ exists, Streamlit may run a page file bare, without the router
-    # (its legacy multipage mode: a deep link before any st.navigation call in this
-    # server, and every AppTest run). Leave that mode and rerun through the router.
-    from streamlit.runtime.pages_manager import PagesManager
+    context = getattr(_routed, "ctx", None)
+    if context is None:
+        # A page file run bare, without the router: Streamlit's legacy mode for a pages/ folder
+        # (a deep link before any st.navigation call in this server, and every AppTest run).
+        # Route this very run instead: the router draws the sidebar and, through st.navigation,
+        # runs this page with its context (and leaves the legacy mode for good); then the bare
+        # run stops. Widget events of this run (a button click) reach the routed page.
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()
+    return context
 
-    if PagesManager.uses_pages_directory or "ctx" not in st.session_state:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-    return st.session_state["ctx"]
+
+def fragment(**options):
+    """st.fragment for pages: a fragment rerun skips the router, so it carries the context of
+    the full run that drew it (use this, never st.fragment, in pages)."""
+    def wrap(fn):
+        context = ctx()
+
+        @st.fragment(**options)
+        @functools.wraps(fn)
+        def rerun(*args, **kwargs):
+            previous = getattr(_routed, "ctx", None)
+            _routed.ctx = previous or context
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _routed.ctx = previous
+        return rerun
+    return wrap
 
 
 def t(key: str, **values) -> str:
@@ -89,22 +143,27 @@ def chart(spec, term_id: str, where=None, *, caption: str | None = None, link: b
         term_link(term_id, where)
 
 
-def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = None) -> str:
-    """Choose one run with results (newest first); with none, a hint and the page stops."""
-    finished = attempt(runs.with_results) or []
+def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = None) -> RunRecord:
+    """Choose one run with results (newest first) and load its record, once for this rerun;
+    with none, a hint and the page stops."""
+    finished = attempt(views.with_results) or []
     if not finished:
         st.info(t(empty_key))
         st.stop()
     labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
     if st.session_state.get(key) not in labels:
         st.session_state[key] = prefer if prefer in labels else next(iter(labels))
-    return st.selectbox(t(label_key), list(labels), key=key, format_func=labels.get)
+    run_id = st.selectbox(t(label_key), list(labels), key=key, format_func=labels.get)
+    run = attempt(views.load, run_id)
+    if run is None:
+        st.stop()
+    return run
 
 
 def show_error(exc: Exception) -> None:
     """UserErrors are shown as they are; anything else as a plain apology, never a traceback."""
     if isinstance(exc, UserError):
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(str(exc)), icon=":material/error:")  # messages quote file and column names: text
         return
     log.exception("internal error")
     with open(config.home() / "errors.log", "a") as fh:

@@ -3,19 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from core import compare, runs
+from core.analysis import compare
+from core.training import views
 from pages._ui import attempt, plain, t, term_name
 
 st.title(t("page_compare"))
 st.markdown(t("compare_intro"))
-finished = attempt(runs.with_results) or []
+finished = attempt(views.with_results) or []
 labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['quality']} · {r['run_id']}" for r in finished}
 if len(finished) < 2:
     st.info(t("compare_need_two"))
     st.stop()
-first = finished[0]
-same = [r["run_id"] for r in finished if (r["dataset_id"], r["target"]) == (first["dataset_id"], first["target"])]
-picked = st.multiselect(t("compare_pick"), list(labels), placeholder=t("choose_options"), default=same[:2],
+picked = st.multiselect(t("compare_pick"), list(labels), placeholder=t("choose_options"),
+                        default=compare.suggested(finished),
                         format_func=labels.get, key="compare_pick")
 if len(picked) < 2:
     st.stop()
@@ -23,8 +23,7 @@ result = attempt(compare.compare, picked)
 if result is None:
     st.stop()
 metric = result["metric"]
-best = max(result["runs"], key=lambda r: r["metrics"].get(metric, float("-inf"))
-           if metric not in ("mean_absolute_error", "root_mean_squared_error") else -r["metrics"].get(metric, 0))
+best = next(r for r in result["runs"] if r["run_id"] == result["best_run_id"])
 st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=plain(term_name(metric)),
               run=best["run_id"], value=f"{best['metrics'].get(metric, float('nan')):.3g}"))
 table = pd.DataFrame([{"run": r["run_id"], "model": r["model"], "quality": r["quality"],

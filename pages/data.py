@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import charts, datasets
+from core.reporting import charts
+from core.data import datasets
 from pages._ui import attempt, chart, ctx, help_for, num, plain, t, term_link, translator
 
 audience = ctx()["audience"]

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from core import narrative, runs, vocabulary
+from core.reporting import narrative
+from core.training import views
+from core.governance import vocabulary
 from pages._ui import attempt, ctx, plain, t, term_link
 
 lang, audience = ctx()["language"], ctx()["audience"]
@@ -18,16 +20,17 @@ left, mid, right = st.columns([3, 1, 2])
 query = left.text_input(t("glossary_search"), key="glossary_query", placeholder="recall, TPR, holdout…")
 who = mid.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expert"], key="glossary_audience",
                     format_func=lambda a, label=t("glossary_everyone"): a or label)
-finished = attempt(runs.with_results) or []
+finished = attempt(views.with_results) or []
 names = {r["run_id"]: f"{r['dataset_name']} → {r['target']}" for r in finished}
 # Examples come from the run last opened on the Summary or Results page; none opened, none computed.
 current = state.get("summary_pick") or state.get("result_pick")
 example_run = right.selectbox(t("glossary_examples_from"), ["", *names], key="glossary_run",
                               format_func=lambda r, none=t("glossary_no_examples"): names.get(r, none),
                               index=1 + list(names).index(current) if current in names else 0)
-examples = (attempt(narrative.examples, example_run, lang) or {}) if example_run else {}
+example_record = attempt(views.load, example_run) if example_run else None
+examples = (attempt(narrative.examples, example_record, lang) or {}) if example_record else {}
 
-found = attempt(vocabulary.search, query, lang, who or None) or []
+found = attempt(vocabulary.search, query, lang=lang, audience=who or None) or []
 if asked and query == asked:
     found = [f for f in found if f["id"] == asked] or found
 st.caption(t("glossary_count", count=len(found)))
@@ -56,10 +59,10 @@ for item in found:
             text = st.text_area(t("glossary_new_text"), value=entry.get(field) or "", key=f"gt_{item['id']}_{field}")
             a, b = st.columns(2)
             if a.button(t("glossary_save"), key=f"gs_{item['id']}") and attempt(
-                    vocabulary.edit, item["id"], lang, field, text, ctx()["user"]):
+                    vocabulary.edit, item["id"], lang=lang, field=field, text=text, user=ctx()["user"]):
                 st.rerun()
             if entry["edited"] and b.button(t("glossary_revert"), key=f"gr_{item['id']}") and attempt(
-                    vocabulary.revert, item["id"], lang):
+                    vocabulary.revert, item["id"], lang=lang, user=ctx()["user"]):
                 st.rerun()
 
 if audience == "expert":
@@ -68,6 +71,7 @@ if audience == "expert":
                        mime="application/x-yaml")
     uploaded = st.file_uploader(t("glossary_import"), type=["yaml", "yml"], key="glossary_import")
     if uploaded is not None and st.button(t("glossary_import_button")):
-        done = attempt(vocabulary.import_yaml, uploaded.getvalue().decode("utf-8", errors="replace"), ctx()["user"])
+        done = attempt(vocabulary.import_yaml, uploaded.getvalue().decode("utf-8", errors="replace"),
+                       user=ctx()["user"])
         if done:
             st.success(t("glossary_imported", count=done["imported"]))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import datasets
+from core.data import datasets
 from pages._ui import attempt, ctx, t
 
 st.title("Common Ground")

@@ -2,21 +2,19 @@
 
 import streamlit as st
 
-from core import charts, choice, evaluation, explain, runs
+from core.analysis import choice, evaluation, explain
+from core.reporting import charts
 from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
 st.title(t("page_results"))
 
-run_id = pick_run("choose_run", "result_pick", empty_key="no_results", prefer=state.get("run_pick"))
-run = attempt(runs.show, run_id)
-if run is None:
-    st.stop()
-kind = run["problem_type"]
+run = pick_run("choose_run", "result_pick", empty_key="no_results", prefer=state.get("run_pick"))
+run_id, kind = run.run_id, run.problem_type
 
 if audience != "stakeholder":
-    with st.expander(t("model_choice", model=run["chosen_model"]), icon=":material/how_to_reg:"):
+    with st.expander(t("model_choice", model=run.chosen_model), icon=":material/how_to_reg:"):
         a, b = st.columns(2)
         max_ms = a.number_input(t("filter_speed"), min_value=0.0, value=0.0, key=f"max_ms_{run_id}")
         max_mb = b.number_input(t("filter_size"), min_value=0.0, value=0.0, key=f"max_mb_{run_id}")
@@ -24,22 +22,22 @@ if audience != "stakeholder":
         if not usable:
             st.warning(t("no_model_fits"))
         else:
-            picked = st.selectbox(t("col_model"), usable, index=usable.index(run["chosen_model"])
-                                  if run["chosen_model"] in usable else 0, key=f"pick_model_{run_id}")
+            picked = st.selectbox(t("col_model"), usable, index=usable.index(run.chosen_model)
+                                  if run.chosen_model in usable else 0, key=f"pick_model_{run_id}")
             reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
             if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
                                                      user=ctx()["user"]):
                 st.rerun()
-        st.caption(t("choice_by", who=run["choice"]["chosen_by"], reason=plain(run["choice"]["reason"] or "—")))
+        st.caption(t("choice_by", who=run.choice["chosen_by"], reason=plain(run.choice["reason"] or "—")))
 
 if kind == "binary":
     a, b, c, d = st.columns(4)
-    threshold = a.slider(t("threshold"), 0.01, 0.99, float(run["threshold"]), 0.01, key=f"threshold_{run_id}",
+    threshold = a.slider(t("threshold"), 0.01, 0.99, float(run.threshold), 0.01, key=f"threshold_{run_id}",
                          help=help_for("decision_threshold"))
     value_tp = b.number_input(t("value_tp"), value=1.0, key=f"vtp_{run_id}")
     cost_fp = c.number_input(t("cost_fp"), value=1.0, min_value=0.0, key=f"cfp_{run_id}")
     cost_fn = d.number_input(t("cost_fn"), value=1.0, min_value=0.0, key=f"cfn_{run_id}")
-    rep = attempt(evaluation.binary_report, run_id, threshold=threshold, value_tp=value_tp,
+    rep = attempt(evaluation.binary_report, run, threshold=threshold, value_tp=value_tp,
                   cost_fp=cost_fp, cost_fn=cost_fn)
     if rep is None:
         st.stop()
@@ -73,7 +71,7 @@ if kind == "binary":
         {t("actual_is", value=pos): rep["scores"]["positive"], t("actual_is", value=neg): rep["scores"]["negative"]},
         title=t("chart_scores"), x_title=t("axis_predicted_chance")), "score_distribution", right)
 elif kind == "multiclass":
-    rep = attempt(evaluation.multiclass_report, run_id)
+    rep = attempt(evaluation.multiclass_report, run)
     if rep is None:
         st.stop()
     st.markdown(t("multiclass_sentence", accuracy=f"{rep['accuracy']:.0%}", baseline=f"{rep['baseline']['accuracy']:.0%}",
@@ -88,11 +86,11 @@ elif kind == "multiclass":
         "precision": st.column_config.NumberColumn(term_name("precision"), format="%.2f", help=help_for("precision")),
         "recall": st.column_config.NumberColumn(term_name("recall"), format="%.2f", help=help_for("recall"))})
 else:
-    rep = attempt(evaluation.regression_report, run_id)
+    rep = attempt(evaluation.regression_report, run)
     if rep is None:
         st.stop()
     st.markdown(t("regression_sentence", mae=f"{rep['mean_absolute_error']:.3g}",
-                  baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=plain(run["target"]), rows=rep["rows"]))
+                  baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=plain(run.target), rows=rep["rows"]))
     left, right = st.columns(2)
     chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
                                            title=t("chart_predicted_actual")), "predicted_vs_actual", left)
@@ -100,23 +98,23 @@ else:
                                          title=t("chart_error_decile")), "error_by_decile", right)
     residuals = [a - p for a, p in zip(rep["points"]["actual"], rep["points"]["predicted"])]
     chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
-                                              x_title=t("axis_residual", target=run["target"]), bins=40), "residual")
+                                              x_title=t("axis_residual", target=run.target), bins=40), "residual")
 
 st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importance"))
 with st.spinner(t("drivers_working")):
-    importance = attempt(evaluation.feature_importance, run_id)
+    importance = attempt(evaluation.feature_importance, run)
 if importance:
-    st.caption(t("drivers_caption", metric=plain(term_name(run["eval_metric"]))))
+    st.caption(t("drivers_caption", metric=plain(term_name(run.eval_metric))))
     chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
-                                  x_title=t("axis_importance", metric=term_name(run["eval_metric"]))),
+                                  x_title=t("axis_importance", metric=term_name(run.eval_metric))),
           "feature_importance")
 
 st.subheader(t("whatif_heading"), anchor=False, help=help_for("shap_value"))
 st.caption(t("whatif_caption"))
-holdout_n = run["details"].get("holdout_rows") or 1
+holdout_n = run.details.get("holdout_rows") or 1
 position = st.number_input(t("whatif_row"), 0, max(holdout_n - 1, 0), 0, key=f"whatif_row_{run_id}")
-picked_row = attempt(explain.holdout_row, run_id, int(position))
-inputs = attempt(explain.feature_inputs, run_id)
+picked_row = attempt(explain.holdout_row, run, int(position))
+inputs = attempt(explain.feature_inputs, run)
 if picked_row and inputs:
     values = {}
     grid = st.columns(3)
@@ -132,7 +130,7 @@ if picked_row and inputs:
                     [str(current), *spec["values"]]
                 values[spec["name"]] = st.selectbox(spec["name"], options, key=key,
                                                     index=options.index(str(current)) if current is not None else 0)
-    one = attempt(explain.predict_one, run_id, values)
+    one = attempt(explain.predict_one, run, values)
     if one:
         for warning in one["warnings"]:
             st.warning(warning, icon=":material/warning:")
@@ -141,7 +139,7 @@ if picked_row and inputs:
                       chance="" if chance is None else t("whatif_chance", chance=f"{chance:.0%}")))
     if st.button(t("whatif_explain"), icon=":material/psychology:"):
         with st.spinner(t("whatif_working")):
-            shap_result = attempt(explain.shap_values, run_id, values)
+            shap_result = attempt(explain.shap_values, run, values)
         if shap_result:
             chart(charts.contributions_chart(shap_result["contributions"], title=t("chart_shap"),
                                                        x_title=t("axis_shap", what=shap_result["explains"])), "shap_value")
@@ -150,18 +148,18 @@ if picked_row and inputs:
 
 if audience == "expert":
     with st.expander(t("transparency_heading"), icon=":material/visibility:"):
-        details = run["details"]
+        details = run.details
         st.markdown(t("transparency_versions", version=details.get("autogluon_version") or "?",
-                      models=len(run["models"]), failed=len(run["failures"])))
-        if run["failures"]:
+                      models=len(run.models), failed=len(run.failures)))
+        if run.failures:
             st.dataframe([{"model": f["model"], "reason": f["reason"], "lost_seconds": f.get("lost_seconds")}
-                          for f in run["failures"]], hide_index=True)
-        st.markdown(t("transparency_features", used=plain(", ".join(details.get("features_used") or []) or "—"),
+                          for f in run.failures], hide_index=True)
+        st.markdown(t("transparency_features", used=plain(", ".join(run.features_used) or "—"),
                       dropped=plain(", ".join(details.get("features_dropped") or []) or "—"),
-                      excluded=plain(", ".join(run["excluded"]) or "—")))
+                      excluded=plain(", ".join(run.excluded) or "—")))
         chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
-                                           for m in run["models"]], x="model", y="fit_time",
+                                           for m in run.models], x="model", y="fit_time",
                                           title=t("chart_time_by_model")), "fit_time")
-        st.json({"fit_kwargs": run["fit_kwargs"], "environment": run["environment"]}, expanded=False)
+        st.json({"fit_kwargs": run.fit_kwargs, "environment": run.environment}, expanded=False)
     st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json",
             language="bash")

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from core import runs
-from core.runspec import MODEL_FAMILIES
-from pages._ui import attempt, ctx, help_for, plain, t, term_name
+from core.training import lifecycle, views
+from core.training.spec import MODEL_FAMILIES
+from pages._ui import attempt, ctx, fragment, help_for, plain, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -15,7 +15,7 @@ STATUS_ICONS = {"queued": ":material/hourglass_top:", "running": ":material/sync
                 "cancelled": ":material/cancel:", "interrupted": ":material/warning:"}
 st.title(t("page_runs"))
 
-listed = attempt(runs.list_runs)
+listed = attempt(views.list_runs)
 if listed is None:
     st.stop()
 if not listed:
@@ -34,7 +34,7 @@ run_id = st.selectbox(t("choose_run"), ids, key="run_pick", format_func=labels.g
 
 def form_values(run: dict) -> dict:
     """The run's spec as Train-page widget values, with this run recorded as the parent."""
-    spec = run["spec"]
+    spec = run.spec
     form = {f"train_{k}": v for k, v in spec.items()
             if k not in ("hyperparameters", "infer_limit", "model_families", "parent_run_id")}
     form["train_model_families"] = spec["model_families"] or list(MODEL_FAMILIES)
@@ -44,18 +44,18 @@ def form_values(run: dict) -> dict:
         form[f"train_{key}"] = spec[key] or ""
     for key in ("dynamic_stacking", "calibrate_decision_threshold"):
         form[f"train_{key}"] = {None: "auto", True: "on", False: "off"}[spec[key]]
-    form["train_parent_run_id"] = run["run_id"]
+    form["train_parent_run_id"] = run.run_id
     form["train_context"] = f"{spec['dataset_id']}:{spec['target']}"  # keep these exclusions
     return form
 
 
 def leaderboard(run: dict) -> None:
-    if not run["models"]:
+    if not run.models:
         st.caption(t("no_models_yet"))
         return
-    board = pd.DataFrame(run["models"])[["model", "score_val", "score_test", "fit_time", "predict_ms_per_1000",
+    board = pd.DataFrame(run.models)[["model", "score_val", "score_test", "fit_time", "predict_ms_per_1000",
                                          "disk_mb", "stack_level", "seconds_after_launch"]]
-    metric = term_name(run["eval_metric"])
+    metric = term_name(run.eval_metric)
     st.dataframe(board, hide_index=True, width="stretch", column_config={
         "model": st.column_config.TextColumn(t("col_model"), help=help_for("model")),
         "score_val": st.column_config.NumberColumn(t("col_score_val", metric=metric), format="%.4g",
@@ -71,56 +71,56 @@ def leaderboard(run: dict) -> None:
     })
 
 
-@st.fragment(run_every=1.0)
+@fragment(run_every=1.0)
 def live(run_id: str) -> None:
     """Polls the run once a second while it trains; other pages and users are not blocked."""
-    run = attempt(runs.show, run_id)
+    run = attempt(views.load, run_id)
     if run is None:
         return
-    if run["status"] not in ("queued", "running"):
+    if run.status not in ("queued", "running"):
         st.rerun()  # it ended: draw the full result once
-    st.markdown(f"**{t('status_' + run['status'])}** · {run['summary']}")
-    elapsed = run["elapsed_seconds"] or 0
-    st.progress(min(1.0, elapsed / run["time_limit"]),
-                text=t("elapsed", elapsed=f"{elapsed:.0f}", limit=f"{run['time_limit']:.0f}"))
+    st.markdown(f"**{t('status_' + run.status)}** · {plain(run.status_sentence)}")
+    elapsed = run.elapsed_seconds or 0
+    st.progress(min(1.0, elapsed / run.time_limit),
+                text=t("elapsed", elapsed=f"{elapsed:.0f}", limit=f"{run.time_limit:.0f}"))
     leaderboard(run)
 
 
-run = attempt(runs.show, run_id)
+run = attempt(views.load, run_id)
 if run is None:
     st.stop()
 st.subheader(labels[run_id].split(" · ")[0], anchor=False)
-st.caption(plain(run["problem_sentence"] or ""))
+st.caption(plain(run.problem_sentence or ""))
 
-if run["status"] in ("queued", "running"):
+if run.status in ("queued", "running"):
     live(run_id)
     if audience != "stakeholder" and st.button(t("cancel_run"), icon=":material/stop_circle:"):
-        if attempt(runs.cancel, run_id):
+        if attempt(lifecycle.cancel, run_id):
             st.rerun()
 else:
-    icon = STATUS_ICONS[run["status"]]
-    box = st.success if run["status"] == "succeeded" else st.warning if run["status"] == "cancelled" else st.error
-    box(f"**{t('status_' + run['status'])}**: {run['summary']}", icon=icon)
-    score = run["holdout_metrics"].get(run["eval_metric"])
+    icon = STATUS_ICONS[run.status]
+    box = st.success if run.status == "succeeded" else st.warning if run.status == "cancelled" else st.error
+    box(f"**{t('status_' + run.status)}**: {plain(run.status_sentence)}", icon=icon)
+    score = run.holdout_metrics.get(run.eval_metric)
     if score is not None:
-        st.metric(t("holdout_metric", metric=plain(term_name(run["eval_metric"]))), f"{score:.3g}",
-                  help=help_for(run["eval_metric"]))
-    if run["failures"]:
+        st.metric(t("holdout_metric", metric=plain(term_name(run.eval_metric))), f"{score:.3g}",
+                  help=help_for(run.eval_metric))
+    if run.failures:
         st.markdown(f"**{t('failures_heading')}**")
-        for f in run["failures"]:
+        for f in run.failures:
             st.markdown(f"- {t('failure_line', model=f['model'], reason=f['reason'])}")
     if audience == "stakeholder":
         with st.expander(t("models_tried")):
             leaderboard(run)
     else:
         leaderboard(run)
-        if run["holdout_metrics"]:
+        if run.holdout_metrics:
             with st.expander(t("all_holdout_metrics")):
-                st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in run["holdout_metrics"].items()]),
+                st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in run.holdout_metrics.items()]),
                              hide_index=True)
-    if run["excluded"] or run["sensitive"]:
-        st.caption(t("run_columns", excluded=plain(", ".join(run["excluded"]) or "—"),
-                     sensitive=plain(", ".join(run["sensitive"]) or "—")))
+    if run.excluded or run.sensitive:
+        st.caption(t("run_columns", excluded=plain(", ".join(run.excluded) or "—"),
+                     sensitive=plain(", ".join(run.sensitive) or "—")))
 
 if audience != "stakeholder":
     if st.button(t("tweak_rerun"), icon=":material/restart_alt:"):
@@ -128,6 +128,7 @@ if audience != "stakeholder":
         st.switch_page("pages/train.py")
 if audience == "expert":
     with st.expander(t("run_details")):
-        st.json({k: run[k] for k in ("run_id", "fit_kwargs", "features", "details", "environment",
-                                     "run_dir", "parent_run_id", "created_by", "created_at")})
+        record = run.to_json()
+        st.json({k: record[k] for k in ("run_id", "fit_kwargs", "features", "details", "environment",
+                                        "run_dir", "parent_run_id", "created_by", "created_at")})
         st.code(f"python -m core runs show {run_id} --json", language="bash")

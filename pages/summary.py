@@ -2,19 +2,21 @@
 
 import streamlit as st
 
-from core import charts, decisions, evaluation, narrative, runs
+from core.analysis import evaluation
+from core.governance import decisions
+from core.reporting import charts, narrative
 from pages._ui import attempt, chart, ctx, pick_run, plain, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 state = st.session_state
 st.title(t("page_summary"))
 
-run_id = pick_run("summary_pick", "summary_pick", empty_key="summary_none", prefer=st.query_params.get("run"))
+run = pick_run("summary_pick", "summary_pick", empty_key="summary_none", prefer=st.query_params.get("run"))
+run_id = run.run_id
 st.query_params["run"] = run_id  # one address per run, to share in an e-mail
 with st.spinner():
-    story = attempt(narrative.build, run_id, lang)
-run = attempt(runs.show, run_id)
-if not story or not run:
+    story = attempt(narrative.build, run, lang)
+if not story:
     st.stop()
 v, kind = story["values"], story["problem_type"]
 sections = {s["id"]: s for s in story["sections"]}
@@ -25,8 +27,8 @@ def say(section: str, where=st) -> None:
     where.markdown(plain(" ".join(sections[section]["sentences"])))
 
 
-st.markdown(f"#### {plain(t('summary_heading', target=narrative.quoted(run['target']), dataset=run['dataset_name']))}")
-st.caption(plain(t("summary_trained", who=run["created_by"], when=run["created_at"][:10])))
+st.markdown(f"#### {plain(t('summary_heading', target=narrative.quoted(run.target), dataset=run.dataset_name))}")
+st.caption(plain(t("summary_trained", who=run.created_by, when=run.created_at[:10])))
 st.markdown(f"### {plain(story['headline'])}")
 
 say("what")
@@ -37,9 +39,9 @@ if kind == "regression":
     rows = [{"label": t("label_the_model"), "value": v["mae"]},
             {"label": t("label_always_average"), "value": v["baseline_mae"]}]
     chart(charts.compare_chart(rows, title=t("chart_typical_error"), fmt=",.3~g",
-                               x_title=t("axis_typical_error", target=run["target"])),
+                               x_title=t("axis_typical_error", target=run.target)),
           "mean_absolute_error", left, caption=t("typical_error_caption"))
-    rep = attempt(evaluation.regression_report, run_id)
+    rep = attempt(evaluation.regression_report, run)
     if rep:
         chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
                                    title=t("chart_predicted_actual")),

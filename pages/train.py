@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from core import datasets, runplan, runs
-from core.quality import suggest_sensitive
-from core.runspec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
-                          parse_hyperparameters)
+from core.data import datasets
+from core.data.quality import suggest_sensitive
+from core.training import lifecycle
+from core.training import plan as runplan
+from core.training.spec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
+                                parse_hyperparameters)
 from pages._ui import attempt, ctx, help_for, num, plain, show_error, t, translator
 
 audience = ctx()["audience"]
@@ -50,7 +52,7 @@ try:
 except Exception as exc:  # a target that cannot be predicted: say why, change nothing
     show_error(exc)
     st.stop()
-st.info(plain(runplan.describe_problem(info, target, kind, ctx()["language"])), icon=":material/target:")
+st.info(plain(runplan.describe_problem(info, target, kind=kind, lang=ctx()["language"])), icon=":material/target:")
 info = attempt(datasets.show, dataset_id, target=target, lang=ctx()["language"]) or info
 
 remember("train_goal", next(iter(GOALS[kind])), GOALS[kind])
@@ -147,7 +149,7 @@ if hp_text.strip():
         st.stop()
 
 spec = RunSpec.from_dict(values)
-plan = attempt(runs.plan, spec, ctx()["language"])
+plan = attempt(lifecycle.plan, spec, lang=ctx()["language"])
 if plan is None:
     st.stop()
 st.markdown(t("plan_summary", rows=num(plan["rows"]), features=len(plan["features"]),
@@ -158,8 +160,8 @@ if audience == "expert":
     with st.expander(t("plan_details")):
         st.json({"fit_kwargs": plan["fit_kwargs"], "features": plan["features"], "estimate": plan["estimate"]})
 if st.button(t("launch"), type="primary", icon=":material/play_arrow:"):
-    started = attempt(runs.start, spec, user=ctx()["user"])
+    started = attempt(lifecycle.start, spec, user=ctx()["user"])
     if started:
         state.pop("train_parent_run_id", None)
-        state["run_pick"] = started["run_id"]
+        state["run_pick"] = started.run_id
         st.switch_page("pages/runs.py")

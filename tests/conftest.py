@@ -33,7 +33,7 @@ def demo_copy(tmp_path):
 @pytest.fixture
 def snapshot():
     """Every table and its row count: a failed action must leave this unchanged."""
-    from core import db
+    from core.foundation import db
 
     def take() -> dict:
         with db.connect() as con:
@@ -48,8 +48,23 @@ def snapshot():
 def no_leftover_workers():
     """Cancel any run a test left training, so no worker outlives its test."""
     yield
-    from core import runs
+    from core.training import lifecycle, views
 
-    for run in runs.list_runs():
+    for run in views.list_runs():
         if run["status"] in ("running", "queued"):
-            runs.cancel(run["run_id"])
+            lifecycle.cancel(run["run_id"])
+
+
+def train(spec):
+    """Start a run and drive sync until it ends (as `runs start --wait` does); its record."""
+    from core.training import lifecycle
+
+    return lifecycle.wait(lifecycle.start(spec).run_id)
+
+
+def look(run_id: str):
+    """Move runs forward once (as the app's scheduler loop does), then read the run."""
+    from core.training import sync, views
+
+    sync.sync()
+    return views.load(run_id)

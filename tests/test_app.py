@@ -1,40 +1,26 @@
 """The real app through streamlit.testing.v1.AppTest: every page, every view, no exception."""
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import datasets, users
+from core.data import datasets
+from core.governance import users
 from tests.conftest import REPO
 
 APP = str(REPO / "streamlit_app.py")
 
 
-@pytest.fixture(autouse=True)
-def router_mode(monkeypatch):
-    """Run pages through the router, as a live server does.
-
-    A server leaves Streamlit's legacy pages/ mode at its first st.navigation call, but
-    AppTest resets that flag before every run, which would run page files bare. (The
-    first deep link on a fresh server is covered by the browser test.)
-    """
-    from streamlit.runtime import pages_manager
-
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 PAGES = ["pages/home.py", "pages/data.py", "pages/runs.py", "pages/results.py", "pages/compare.py",
          "pages/glossary.py"]
 
 
 def run_app(page=None, user="ana", audience=None, language=None):
     if audience:
-        users.set_preference(user, "audience", audience)
+        users.set_preference(user, key="audience", value=audience)
     if language:
-        users.set_preference(user, "language", language)
+        users.set_preference(user, key="language", value=language)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["user"] = user
     at.run()
@@ -44,6 +30,11 @@ def run_app(page=None, user="ana", audience=None, language=None):
         at.run()
         assert not at.exception, at.exception
     return at
+
+
+def errors(at) -> list[str]:
+    """The error boxes as a person reads them (pages escape messages so names stay text)."""
+    return [re.sub(r"\\(.)", r"\1", e.value).replace("\u200b", "") for e in at.error]
 
 
 def texts(at):
@@ -129,7 +120,7 @@ def test_rename_to_a_taken_name_shows_the_error_and_changes_nothing():
     at.text_input(key=f"rename_{penguins}").set_value("german CREDIT")
     _button(at, "Rename").click().run()
     assert not at.exception
-    assert any("already called 'german CREDIT'" in e.value for e in at.error)
+    assert any("already called 'german CREDIT'" in e for e in errors(at))
     assert datasets.show(penguins)["name"] == "Palmer penguins"
 
 

@@ -4,9 +4,11 @@ import time
 
 import pytest
 
-from core import datasets, runs
-from core.runspec import RunSpec
-from tests.test_app import run_app, texts, router_mode  # noqa: F401  (fixture used by every test)
+from core.data import datasets
+from core.training import lifecycle, views
+from core.training.spec import RunSpec
+from tests.conftest import train, look
+from tests.test_app import errors, run_app, texts
 
 QUICK_FAMILIES = ["GBM", "LR"]
 
@@ -52,7 +54,7 @@ def test_launch_from_the_form_and_follow_to_the_end(dataset, target, kind):
     assert at.title[0].value == "Runs"  # the form hands over to the live view
     _follow_until_done(at)
     assert "Finished" in texts(at), texts(at)
-    run = runs.list_runs()[0]
+    run = views.list_runs()[0]
     assert run["status"] == "succeeded" and run["target"] == target
 
 
@@ -73,25 +75,25 @@ def test_a_target_that_cannot_be_predicted_shows_why(tmp_path):
     at.selectbox(key="train_dataset_id").set_value(flat).run()
     at.selectbox(key="train_target").set_value("same").run()
     assert not at.exception
-    assert any("same value ('yes') in every row" in e.value for e in at.error)
-    assert runs.list_runs() == []
+    assert any("same value ('yes') in every row" in e for e in errors(at))
+    assert views.list_runs() == []
 
 
 def test_cancel_from_the_runs_page():
-    run_id = runs.start(RunSpec(_id("Titanic passengers"), "survived", quality="fast", time_limit=120))["run_id"]
+    run_id = lifecycle.start(RunSpec(_id("Titanic passengers"), "survived", quality="fast", time_limit=120)).run_id
     at = run_app("pages/runs.py")
     assert at.selectbox(key="run_pick").value == run_id
     _button(at, "Cancel this run").click().run()
     assert not at.exception
-    assert runs.show(run_id)["status"] == "cancelled"
+    assert look(run_id).status == "cancelled"
     assert "Cancelled" in texts(at)
 
 
 def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     spec = RunSpec(_id("Palmer penguins"), "species", quality="fast", time_limit=60, model_families=["LR"],
                    exclude=["island"])
-    parent = runs.wait(runs.start(spec)["run_id"])
-    assert parent["status"] == "succeeded", parent["error"]
+    parent = train(spec)
+    assert parent.status == "succeeded", parent.error
     at = run_app("pages/runs.py", audience="analyst")
     _button(at, "Tweak and re-run").click().run()
     assert not at.exception
@@ -100,8 +102,8 @@ def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     at.switch_page("pages/train.py")  # AppTest would otherwise rerun the page it last switched to
     _button(at, "Start training").click().run()
     assert not at.exception
-    child = runs.list_runs()[0]
-    assert child["run_id"] != parent["run_id"] and child["parent_run_id"] == parent["run_id"]
+    child = views.list_runs()[0]
+    assert child["run_id"] != parent.run_id and child["parent_run_id"] == parent.run_id
 
 
 def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message():
@@ -110,12 +112,12 @@ def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message()
     at.number_input(key="train_num_bag_folds").set_value(0)
     at.number_input(key="train_num_stack_levels").set_value(1).run()
     assert not at.exception
-    assert any("Stacking needs bagging" in e.value for e in at.error)
+    assert any("Stacking needs bagging" in e for e in errors(at))
     at.number_input(key="train_num_stack_levels").set_value(0)
     at.selectbox(key="train_dynamic_stacking").set_value("off").run()
     assert not at.exception and not at.error
     at.text_area(key="train_hyperparameters_text").set_value("GBM: {num_leaves: 64\n").run()
-    assert any("do not parse at line" in e.value for e in at.error)
+    assert any("do not parse at line" in e for e in errors(at))
     at.text_area(key="train_hyperparameters_text").set_value("GBM: {num_leaves: 16}").run()
     assert not at.error
     plan = at.json[0].value  # "What AutoGluon will be asked"
@@ -127,7 +129,7 @@ def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message()
 def test_results_page_shows_the_model_beside_a_baseline(data, target):
     spec = RunSpec(_id(data), target, quality="fast", time_limit=60, model_families=["GBM", "LR"],
                    exclude=["casual", "registered"] if target == "bikers" else [])
-    assert runs.wait(runs.start(spec)["run_id"])["status"] == "succeeded"
+    assert train(spec).status == "succeeded"
     at = run_app("pages/results.py", audience="expert")
     assert not at.exception
     words = texts(at)
@@ -145,19 +147,18 @@ def test_results_page_shows_the_model_beside_a_baseline(data, target):
 
 def test_results_threshold_can_be_saved_for_scoring():
     spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM", "LR"])
-    run_id = runs.wait(runs.start(spec)["run_id"])["run_id"]
+    run_id = train(spec).run_id
     at = run_app("pages/results.py")
     at.slider(key=f"threshold_{run_id}").set_value(0.7).run()
     _button(at, "Use threshold 0.70 for scoring").click().run()
     assert not at.exception
-    assert runs.show(run_id)["threshold"] == 0.7
+    assert look(run_id).threshold == 0.7
 
 
 def test_compare_page_puts_two_runs_side_by_side():
     dataset = _id("Palmer penguins")
     for families in (["GBM"], ["LR"]):
-        runs.wait(runs.start(RunSpec(dataset, "species", quality="fast", time_limit=60,
-                                     model_families=families))["run_id"])
+        train(RunSpec(dataset, "species", quality="fast", time_limit=60, model_families=families))
     at = run_app("pages/compare.py", audience="expert")
     assert not at.exception
     assert "shared holdout rows" in texts(at)
@@ -166,20 +167,20 @@ def test_compare_page_puts_two_runs_side_by_side():
 
 def test_leaderboard_constraints_filter_the_models_one_can_choose():
     spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM", "RF"])
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert all(m["predict_ms_per_1000"] > 0 and m["disk_mb"] > 0 for m in run["models"])
+    run = train(spec)
+    assert all(m["predict_ms_per_1000"] > 0 and m["disk_mb"] > 0 for m in run.models)
     at = run_app("pages/results.py")
-    everything = at.selectbox(key=f"pick_model_{run['run_id']}").options
-    fastest = min(m["predict_ms_per_1000"] for m in run["models"])
-    at.number_input(key=f"max_ms_{run['run_id']}").set_value(fastest * 1.0001).run()
+    everything = at.selectbox(key=f"pick_model_{run.run_id}").options
+    fastest = min(m["predict_ms_per_1000"] for m in run.models)
+    at.number_input(key=f"max_ms_{run.run_id}").set_value(fastest * 1.0001).run()
     assert not at.exception
-    allowed = at.selectbox(key=f"pick_model_{run['run_id']}").options
+    allowed = at.selectbox(key=f"pick_model_{run.run_id}").options
     assert 1 <= len(allowed) < len(everything)
 
 
 def test_what_if_on_the_results_page_updates_the_prediction_and_explains_it():
     spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM"])
-    run_id = runs.wait(runs.start(spec)["run_id"])["run_id"]
+    run_id = train(spec).run_id
     at = run_app("pages/results.py")
     before = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))
     at.number_input(key=f"whatif_{run_id}_0_duration").set_value(72)

@@ -2,9 +2,10 @@
 
 import pytest
 
-from core import decisions, runs, vocabulary
-from core.runspec import RunSpec
-from tests.test_app import run_app, texts, router_mode  # noqa: F401  (fixture used by every test)
+from core.governance import decisions, vocabulary
+from core.training.spec import RunSpec
+from tests.conftest import train
+from tests.test_app import errors, run_app, texts
 from tests.test_app_runs import _button, _id
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
@@ -14,9 +15,9 @@ pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 def run_id():
     spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=30, model_families=["GBM", "LR"],
                    sensitive=["sex"])
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    return run["run_id"]
+    run = train(spec)
+    assert run.status == "succeeded", run.error
+    return run.run_id
 
 
 def _plain(at):
@@ -35,7 +36,7 @@ def test_language_switch_changes_the_summary_and_an_edited_template_shows_up(run
     assert "De cada 100 casos, o modelo acerta cerca de" in words and "Of every 100" not in words
     assert at.title[0].value == "Resumo"
     # An organisation's wording of a business template is what the summary says.
-    vocabulary.edit("accuracy", "pt", "business", "Acerta {accuracy_per_100} de 100; chutar acerta "
+    vocabulary.edit("accuracy", lang="pt", field="business", text="Acerta {accuracy_per_100} de 100; chutar acerta "
                     "{baseline_accuracy_per_100}.", user="editor")
     vocabulary._forget()
     at.switch_page("pages/summary.py").run()
@@ -62,7 +63,7 @@ def test_comments_and_decisions_are_recorded_and_script_is_shown_as_text(run_id)
     assert thread["comments"][0]["body"] == "<script>alert(1)</script> see [this](http://evil.example)"
     # A rejection without a reason is refused with a message, and nothing is written.
     _button(at, "Reject").click().run()
-    assert at.error and "needs a reason" in at.error[0].value
+    assert at.error and "needs a reason" in errors(at)[0]
     assert decisions.thread(run_id)["decision"] == "reviewed"
     at.text_area(key=f"comment_{run_id}_2").input("Too few rows for a decision.")
     _button(at, "Reject").click().run()

@@ -11,8 +11,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from core import datasets, db
-from core.errors import InvalidInput
+from core.data import datasets
+from core.foundation import db
+from core.foundation.errors import InvalidInput
 from tests.conftest import REPO
 
 

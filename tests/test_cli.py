@@ -122,3 +122,33 @@ def test_a_hyperparameter_file_that_does_not_parse_is_refused(tmp_path):
                "--hyperparameters", bad, "--json")
     assert proc.returncode == 2 and "do not parse at line" in proc.stderr, proc.stderr
     assert cli_json("runs", "list") == []
+
+
+def test_errors_with_json_are_one_json_line_with_code_message_and_value():
+    proc = cli("runs", "show", "run_nope", "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    error = json.loads(proc.stderr)["error"]
+    assert error["code"] == "run_not_found" and error["value"] == "run_nope"
+    assert "No run 'run_nope'" in error["message"] and proc.stderr.count("\n") == 1
+    bad = cli("datasets", "frobnicate", "--json")
+    assert bad.returncode == 2 and json.loads(bad.stderr)["error"]["code"] == "bad_arguments"
+
+
+def test_list_flags_take_their_values_either_way():
+    from core.cli import build_parser
+
+    parser = build_parser()
+    base = ["runs", "plan", "--dataset", "d", "--target", "t"]
+    spaced = parser.parse_args([*base, "--sensitive", "sex", "age", "--exclude", "a", "b"])
+    repeated = parser.parse_args([*base, "--sensitive", "sex", "--sensitive", "age", "--exclude", "a", "--exclude", "b"])
+    assert spaced.sensitive == repeated.sensitive == ["sex", "age"]
+    assert spaced.exclude == repeated.exclude == ["a", "b"]
+    assert parser.parse_args(base).sensitive is None  # nothing given: the plan decides
+
+
+def test_a_repeated_sensitive_flag_keeps_every_column_out_of_the_model():
+    ds = cli_json("datasets", "add", DATA / "german_credit.csv")
+    plan = cli_json("runs", "plan", "--dataset", ds["dataset_id"], "--target", "risk",
+                    "--sensitive", "sex", "--sensitive", "age")
+    assert plan["sensitive"] == ["sex", "age"]
+    assert "sex" not in plan["features"] and "age" not in plan["features"]

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from core import datasets, db
-from core.errors import WorkspaceBusy
+from core.data import datasets
+from core.foundation import db
+from core.foundation.errors import WorkspaceBusy
 from tests.conftest import DATA, REPO
 
 HOLD = textwrap.dedent("""

@@ -2,10 +2,12 @@
 
 import pytest
 
-from core import datasets, decisions, runs
-from core.errors import InvalidInput, NotFound
-from core.runspec import RunSpec
-from tests.conftest import DATA
+from core.data import datasets
+from core.governance import decisions
+from core.training import lifecycle
+from core.foundation.errors import InvalidInput, NotFound
+from core.training.spec import RunSpec
+from tests.conftest import DATA, look, train
 from tests.test_cli import cli, cli_json
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
@@ -15,10 +17,10 @@ pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 def run_id():
     """A real (tiny) finished run: only a run with a model can be reviewed or approved."""
     dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
-    run = runs.wait(runs.start(RunSpec(dataset, "species", quality="fast", time_limit=10,
-                                       model_families=["GBM"]))["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    return run["run_id"]
+    run = train(RunSpec(dataset, "species", quality="fast", time_limit=10,
+                                       model_families=["GBM"]))
+    assert run.status == "succeeded", run.error
+    return run.run_id
 
 
 def test_a_decision_moves_one_allowed_step_at_a_time_with_who_and_when(run_id):
@@ -91,9 +93,9 @@ def test_two_people_cannot_both_move_the_decision_from_the_same_step(run_id):
 
 def test_an_unfinished_run_can_be_discussed_but_not_approved():
     dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
-    run_id = runs.start(RunSpec(dataset, "species", quality="fast", time_limit=30))["run_id"]
-    runs.cancel(run_id)
-    if runs.show(run_id)["models"]:
+    run_id = lifecycle.start(RunSpec(dataset, "species", quality="fast", time_limit=30)).run_id
+    lifecycle.cancel(run_id)
+    if look(run_id).models:
         pytest.skip("a model finished before the cancel")
     decisions.comment(run_id, "Why was this stopped?", user="ana")
     with pytest.raises(InvalidInput, match="only a finished run with a model"):

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
-from core import choice, datasets, evaluation, runs
-from core.errors import InvalidInput
-from core.runspec import RunSpec
-from tests.conftest import DATA
+from core.analysis import choice, evaluation
+from core.data import datasets
+from core.foundation.errors import InvalidInput
+from core.training.spec import RunSpec
+from tests.conftest import DATA, train
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 QUICK = {"quality": "fast", "time_limit": 15, "model_families": ["GBM", "LR"]}
@@ -15,22 +16,22 @@ QUICK = {"quality": "fast", "time_limit": 15, "model_families": ["GBM", "LR"]}
 
 def _run(name, target, **extra):
     dataset = datasets.add(DATA / name)["dataset_id"]
-    run = runs.wait(runs.start(RunSpec(dataset, target, **{**QUICK, **extra}))["run_id"])
-    assert run["status"] == "succeeded", run["error"]
+    run = train(RunSpec(dataset, target, **{**QUICK, **extra}))
+    assert run.status == "succeeded", run.error
     return run
 
 
 def test_binary_report_matches_sklearn_and_autogluon():
     run = _run("german_credit.csv", "risk")
-    rep = evaluation.binary_report(run["run_id"])
-    pred = evaluation.predictions(run["run_id"])
+    rep = evaluation.binary_report(run)
+    pred = evaluation.predictions(run)
     y = pred["y_true"].astype(str) == rep["positive_class"]
     p = pred[f"p_{rep['positive_class']}"]
     assert rep["roc_auc"] == pytest.approx(metrics.roc_auc_score(y, p))
     tn, fp, fn, tp = metrics.confusion_matrix(y, p >= 0.5).ravel()
     assert rep["confusion"] == {"tp": tp, "fp": fp, "fn": fn, "tn": tn}
     # The run's own holdout accuracy (from AutoGluon) agrees with ours at the default threshold.
-    assert rep["accuracy"] == pytest.approx(run["holdout_metrics"]["accuracy"])
+    assert rep["accuracy"] == pytest.approx(run.holdout_metrics["accuracy"])
     assert rep["baseline"]["accuracy"] == pytest.approx(max(y.mean(), 1 - y.mean()))
 
 
@@ -48,23 +49,22 @@ def test_threshold_optimum_is_the_best_expected_value():
 
 def test_a_chosen_threshold_changes_the_confusion_matrix():
     run = _run("german_credit.csv", "risk")
-    low = evaluation.binary_report(run["run_id"], threshold=0.2)["confusion"]
-    high = evaluation.binary_report(run["run_id"], threshold=0.9)["confusion"]
+    low = evaluation.binary_report(run, threshold=0.2)["confusion"]
+    high = evaluation.binary_report(run, threshold=0.9)["confusion"]
     assert low["tp"] + low["fp"] > high["tp"] + high["fp"]
-    choice.choose(run["run_id"], threshold=0.9)
-    assert evaluation.binary_report(run["run_id"])["confusion"] == high
+    assert evaluation.binary_report(choice.choose(run.run_id, threshold=0.9))["confusion"] == high
 
 
 def test_multiclass_and_regression_reports():
     penguins = _run("penguins.csv", "species")
-    rep = evaluation.multiclass_report(penguins["run_id"])
-    pred = evaluation.predictions(penguins["run_id"])
+    rep = evaluation.multiclass_report(penguins)
+    pred = evaluation.predictions(penguins)
     assert rep["accuracy"] == pytest.approx(metrics.accuracy_score(pred["y_true"], pred["y_pred"]))
     assert rep["accuracy"] > rep["baseline"]["accuracy"]
     assert sum(map(sum, rep["confusion_matrix"])) == rep["rows"]
     bikes = _run("bikeshare.csv", "bikers", exclude=["casual", "registered"])
-    reg = evaluation.regression_report(bikes["run_id"])
-    assert reg["mean_absolute_error"] == pytest.approx(bikes["holdout_metrics"]["mean_absolute_error"], rel=1e-4)
+    reg = evaluation.regression_report(bikes)
+    assert reg["mean_absolute_error"] == pytest.approx(bikes.holdout_metrics["mean_absolute_error"], rel=1e-4)
     assert reg["mean_absolute_error"] < reg["baseline"]["mean_absolute_error"]
     assert len(reg["error_by_decile"]) == 10
 
@@ -72,7 +72,7 @@ def test_multiclass_and_regression_reports():
 def test_thresholds_only_for_binary_runs():
     penguins = _run("penguins.csv", "species")
     with pytest.raises(InvalidInput, match="thresholds apply to yes/no"):
-        evaluation.binary_report(penguins["run_id"])
+        evaluation.binary_report(penguins)
 
 
 def test_feature_importance_has_intervals_and_ranks_a_strong_feature_first(tmp_path):
@@ -86,25 +86,25 @@ def test_feature_importance_has_intervals_and_ranks_a_strong_feature_first(tmp_p
     path = tmp_path / "signal.csv"
     df.to_csv(path, index=False)
     dataset = datasets.add(path)["dataset_id"]
-    run = runs.wait(runs.start(RunSpec(dataset, "y", **QUICK))["run_id"])
-    result = evaluation.feature_importance(run["run_id"], time_limit=20)
+    run = train(RunSpec(dataset, "y", **QUICK))
+    result = evaluation.feature_importance(run, time_limit=20)
     top = result["features"][0]
     assert top["feature"] == "strong" and top["importance"] > 0.2
     assert top["low"] <= top["importance"] <= top["high"]
-    assert evaluation.feature_importance(run["run_id"]) == result  # cached
+    assert evaluation.feature_importance(run) == result  # cached
 
 
 def test_compare_scores_runs_on_shared_holdout_rows_and_lists_differences():
-    from core import compare
+    from core.analysis import compare
 
     dataset = datasets.add(DATA / "german_credit.csv")["dataset_id"]
-    a = runs.wait(runs.start(RunSpec(dataset, "risk", **QUICK))["run_id"])
-    b = runs.wait(runs.start(RunSpec(dataset, "risk", **{**QUICK, "model_families": ["LR"]}))["run_id"])
-    result = compare.compare([a["run_id"], b["run_id"]])
+    a = train(RunSpec(dataset, "risk", **QUICK))
+    b = train(RunSpec(dataset, "risk", **{**QUICK, "model_families": ["LR"]}))
+    result = compare.compare([a.run_id, b.run_id])
     assert result["shared_holdout_rows"] == 200  # same seed and share: the very same rows
-    assert {r["run_id"] for r in result["runs"]} == {a["run_id"], b["run_id"]}
-    assert result["runs"][0]["metrics"]["accuracy"] == pytest.approx(a["holdout_metrics"]["accuracy"])
+    assert {r["run_id"] for r in result["runs"]} == {a.run_id, b.run_id}
+    assert result["runs"][0]["metrics"]["accuracy"] == pytest.approx(a.holdout_metrics["accuracy"])
     assert [d["setting"] for d in result["spec_differences"]] == ["model_families"]
     other = _run("penguins.csv", "species")
     with pytest.raises(InvalidInput, match="same data set and target"):
-        compare.compare([a["run_id"], other["run_id"]])
+        compare.compare([a.run_id, other.run_id])

@@ -5,9 +5,9 @@ import re
 import pytest
 
 import glossary
-from core import runs
-from core.runspec import RunSpec
-from tests.test_app import run_app, router_mode  # noqa: F401  (fixture)
+from core.training.spec import RunSpec
+from tests.conftest import train
+from tests.test_app import run_app
 from tests.test_app_runs import _id
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
@@ -34,7 +34,7 @@ def test_the_jargon_list_is_real():
 
 def test_widgets_with_technical_labels_carry_glossary_help():
     spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=20, model_families=["GBM", "LR"])
-    assert runs.wait(runs.start(spec)["run_id"])["status"] == "succeeded"
+    assert train(spec).status == "succeeded"
     words = jargon()
     checked = 0
     for page in ("pages/train.py", "pages/results.py", "pages/runs.py", "pages/data.py", "pages/glossary.py",

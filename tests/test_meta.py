@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import glossary
-from core import config
+from core.foundation import config
 from tests.conftest import REPO
 
 CORE = sorted((REPO / "core").rglob("*.py"))
@@ -26,7 +26,8 @@ def test_core_never_imports_streamlit():
     offenders = [p.name for p in CORE if any(m.split(".")[0] == "streamlit" for m in _imports(p))]
     assert offenders == []
     # Also not indirectly: importing every core module must not load streamlit.
-    modules = ", ".join(f"core.{p.stem}" for p in CORE if p.stem not in ("__init__", "__main__"))
+    modules = ", ".join(".".join(p.relative_to(REPO).with_suffix("").parts) for p in CORE
+                        if p.stem not in ("__init__", "__main__"))
     code = f"import sys, {modules}; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
@@ -40,10 +41,18 @@ def test_pages_stay_thin():
         assert ".fit(" not in text, f"training in {page.name}"
 
 
+def test_pages_use_the_fragment_helper_that_keeps_their_context():
+    for page in UI_SOURCES:
+        if page.name != "_ui.py":
+            assert "st.fragment" not in page.read_text(), f"{page.name}: use pages._ui.fragment"
+
+
 def test_every_page_file_is_routed():
-    router = (REPO / "streamlit_app.py").read_text()
+    from pages._ui import PAGES as ROUTED
+
+    routed = {path for path, *_ in ROUTED}
     for page in PAGES:
-        assert f'"pages/{page.name}"' in router, f"{page.name} is not listed in st.navigation"
+        assert f"pages/{page.name}" in routed, f"{page.name} is not listed in st.navigation"
 
 
 def test_every_setting_is_documented():
@@ -75,8 +84,8 @@ def test_every_ui_label_used_exists_in_both_languages():
 
 
 def test_labels_built_from_names_exist():
-    from core.runs import TERMINAL
-    from core.runspec import GOALS, QUALITIES
+    from core.training.views import TERMINAL
+    from core.training.spec import GOALS, QUALITIES
 
     labels = glossary._ui_strings()
     needed = {f"goal_{g}" for goals in GOALS.values() for g in goals}
@@ -87,7 +96,7 @@ def test_labels_built_from_names_exist():
 
 
 def test_every_metric_offered_has_a_glossary_term():
-    from core.runspec import METRICS
+    from core.training.spec import METRICS
 
     offered = {m for metrics in METRICS.values() for m in metrics}
     assert offered <= set(glossary.terms()), offered - set(glossary.terms())

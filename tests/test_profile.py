@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from core import datasets
+from core.data import datasets
 from tests.conftest import DATA
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import datasets
-from core.quality import TEMPLATES
+from core.data import datasets
+from core.data.quality import TEMPLATES
 from tests.conftest import DATA
 
 N = 200

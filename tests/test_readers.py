@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from core import datasets
-from core.errors import InvalidInput
+from core.data import datasets
+from core.foundation.errors import InvalidInput
 from tests.conftest import DATA
 
 CITIES = pd.DataFrame(

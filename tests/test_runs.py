@@ -4,15 +4,16 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
-from core import datasets, db, runs
-from core.errors import InvalidInput, NotFound
-from core.runspec import RunSpec
-from tests.conftest import DATA
+from core.data import datasets
+from core.foundation import config, db
+from core.training import lifecycle, sync, views
+from core.foundation.errors import InvalidInput, NotFound
+from core.training.spec import RunSpec
+from tests.conftest import DATA, look, train
 
 FAST = {"quality": "fast", "time_limit": 10, "model_families": ["GBM", "XGB", "LR"]}
 
@@ -39,84 +40,102 @@ def _wait_until(predicate, timeout=60):
 
 
 def test_binary_run_records_everything(ds):
-    run = runs.wait(runs.start(RunSpec(ds("german_credit.csv"), "risk", goal="best_ranking", **FAST))["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    assert run["problem_type"] == "binary" and run["eval_metric"] == "roc_auc"
-    assert run["details"]["holdout_rows"] == 200 and run["details"]["train_rows"] == 800
-    assert 0 < run["first_model_seconds"] < run["elapsed_seconds"]
-    names = [m["model"] for m in run["models"]]
-    assert run["chosen_model"] in names and len(names) >= 2
-    assert all(m["score_val"] is not None for m in run["models"])
-    assert 0.5 < run["holdout_metrics"]["roc_auc"] <= 1
-    assert run["environment"]["packages"]["autogluon.tabular"] == "1.6.3"
+    run = train(RunSpec(ds("german_credit.csv"), "risk", goal="best_ranking", **FAST))
+    assert run.status == "succeeded", run.error
+    assert run.problem_type == "binary" and run.eval_metric == "roc_auc"
+    assert run.details["holdout_rows"] == 200 and run.details["train_rows"] == 800
+    assert 0 < run.first_model_seconds < run.elapsed_seconds
+    names = [m["model"] for m in run.models]
+    assert run.chosen_model in names and len(names) >= 2
+    assert all(m["score_val"] is not None for m in run.models)
+    assert 0.5 < run.holdout_metrics["roc_auc"] <= 1
+    assert run.environment["packages"]["autogluon.tabular"] == "1.6.3"
     with db.connect() as con:
         spec, dhash = con.execute("SELECT spec, dataset_hash FROM runs WHERE run_id = ?",
-                                  [run["run_id"]]).fetchone()
+                                  [run.run_id]).fetchone()
         assert json.loads(spec)["target"] == "risk"
-        assert dhash == datasets.show(run["dataset_id"])["content_hash"]
-        stored = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run["run_id"]]).fetchone()[0]
+        assert dhash == datasets.show(run.dataset_id)["content_hash"]
+        stored = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run.run_id]).fetchone()[0]
     assert stored == len(names)
 
 
 def test_multiclass_run_keeps_sensitive_columns_out_by_default(ds):
     spec = RunSpec(ds("penguins.csv"), "species", sensitive=["sex"], **FAST)
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    assert run["problem_type"] == "multiclass"
-    assert "sex" not in run["details"]["features_used"] and "island" in run["details"]["features_used"]
-    assert run["holdout_metrics"]["accuracy"] > 0.8
+    run = train(spec)
+    assert run.status == "succeeded", run.error
+    assert run.problem_type == "multiclass"
+    assert "sex" not in run.details["features_used"] and "island" in run.details["features_used"]
+    assert run.holdout_metrics["accuracy"] > 0.8
 
 
 def test_regression_run_reports_errors_in_target_units(ds):
     spec = RunSpec(ds("bikeshare.csv"), "bikers", goal="typical_error", exclude=["casual", "registered"], **FAST)
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    assert run["eval_metric"] == "mean_absolute_error"
-    assert 0 < run["holdout_metrics"]["mean_absolute_error"] < 150  # bikes per hour, positive
-    assert all(m["score_val"] > 0 for m in run["models"])
+    run = train(spec)
+    assert run.status == "succeeded", run.error
+    assert run.eval_metric == "mean_absolute_error"
+    assert 0 < run.holdout_metrics["mean_absolute_error"] < 150  # bikes per hour, positive
+    assert all(m["score_val"] > 0 for m in run.models)
 
 
 def test_cancel_stops_the_process_tree_quickly_and_keeps_the_models(ds):
     spec = RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120)
-    started = runs.start(spec)
-    run_id = started["run_id"]
-    _wait_until(lambda: runs.show(run_id)["models"])
-    pid = json.loads(runs._row(run_id)["executor_handle"])["pid"]
+    started = lifecycle.start(spec)
+    run_id = started.run_id
+    _wait_until(lambda: look(run_id).models)
+    pid = views.load(run_id).executor_handle["pid"]
     t0 = time.monotonic()
-    cancelled = runs.cancel(run_id)
+    cancelled = lifecycle.cancel(run_id)
     assert time.monotonic() - t0 < 5
-    assert cancelled["status"] == "cancelled" and cancelled["models"]
+    assert cancelled.status == "cancelled" and cancelled.models
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     from autogluon.tabular import TabularPredictor
 
-    kept = TabularPredictor.load(str(Path(cancelled["run_dir"]) / "model"), check_packages=False)
-    assert set(kept.model_names()) >= {m["model"] for m in cancelled["models"]}
+    kept = TabularPredictor.load(str(cancelled.folder / "model"), check_packages=False)
+    assert set(kept.model_names()) >= {m["model"] for m in cancelled.models}
+
+
+def test_cancel_of_a_run_whose_worker_has_children_ends_the_whole_tree(ds, monkeypatch):
+    """The run's worker starts child processes (one ignores SIGTERM): cancel leaves none behind."""
+    from core.training.executors.local import LocalProcessExecutor
+
+    tree = LocalProcessExecutor(worker_module="tests.workers.tree")
+    for module in (sync, lifecycle):
+        monkeypatch.setattr(module, "get_executor", lambda name=None: tree)
+    run = lifecycle.start(RunSpec(ds("penguins.csv"), "species", **FAST))
+    assert run.status == "running"
+    _wait_until(lambda: (run.folder / "children.txt").exists())
+    worker = psutil.Process(run.executor_handle["pid"])
+    _wait_until(lambda: len(worker.children(recursive=True)) >= 3)
+    pids = [worker.pid, *(p.pid for p in worker.children(recursive=True))]
+    cancelled = lifecycle.cancel(run.run_id)
+    assert cancelled.status == "cancelled" and not cancelled.executor_handle
+    assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids)
 
 
 def test_a_killed_worker_is_marked_interrupted(ds):
-    run_id = runs.start(RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120))["run_id"]
-    _wait_until(lambda: runs._row(run_id)["status"] == "running")
-    pid = json.loads(runs._row(run_id)["executor_handle"])["pid"]
+    run_id = lifecycle.start(RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120)).run_id
+    _wait_until(lambda: views.load(run_id).status == "running")
+    pid = views.load(run_id).executor_handle["pid"]
     os.killpg(pid, signal.SIGKILL)
-    _wait_until(lambda: runs.show(run_id)["status"] == "interrupted", timeout=15)
-    assert "stopped before it finished" in runs.show(run_id)["error"]
+    _wait_until(lambda: look(run_id).status == "interrupted", timeout=15)
+    assert "stopped before it finished" in look(run_id).error
 
 
 def test_extra_runs_queue_and_start_when_a_slot_frees(ds, monkeypatch):
     monkeypatch.setenv("COMMONGROUND_MAX_PARALLEL_RUNS", "1")
     dataset = ds("german_credit.csv")
-    first = runs.start(RunSpec(dataset, "risk", quality="fast", time_limit=120))["run_id"]
-    second = runs.start(RunSpec(dataset, "risk", quality="fast", time_limit=120, seed=1))
-    assert second["status"] == "queued" and "Waiting" in second["summary"]
-    runs.cancel(first)
-    assert runs.show(second["run_id"])["status"] == "running"
+    first = lifecycle.start(RunSpec(dataset, "risk", quality="fast", time_limit=120)).run_id
+    second = lifecycle.start(RunSpec(dataset, "risk", quality="fast", time_limit=120, seed=1))
+    assert second.status == "queued" and "Waiting" in second.status_sentence
+    lifecycle.cancel(first)
+    assert look(second.run_id).status == "running"
 
 
 def test_tweak_and_rerun_records_the_parent(ds):
     dataset = ds("penguins.csv")
-    parent = runs.start(RunSpec(dataset, "species", **FAST))["run_id"]
-    child = runs.start(RunSpec(dataset, "species", parent_run_id=parent, **{**FAST, "time_limit": 12}))
-    assert child["parent_run_id"] == parent and child["spec"]["time_limit"] == 12
+    parent = lifecycle.start(RunSpec(dataset, "species", **FAST)).run_id
+    child = lifecycle.start(RunSpec(dataset, "species", parent_run_id=parent, **{**FAST, "time_limit": 12}))
+    assert child.parent_run_id == parent and child.spec["time_limit"] == 12
 
 
 # --- bad input: each refused before anything is written ------------------------------------
@@ -124,8 +143,8 @@ def test_tweak_and_rerun_records_the_parent(ds):
 def _nothing_written():
     with db.connect() as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
-    folder = runs.runs_dir()
-    assert not any(folder.iterdir())
+    folder = config.home() / "runs"
+    assert not folder.exists() or not any(folder.iterdir())
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -143,10 +162,10 @@ def _nothing_written():
 def test_bad_specs_are_refused_before_anything_starts(ds, changes, message):
     spec = RunSpec(**{"dataset_id": ds("german_credit.csv"), "target": "risk", **FAST, **changes})
     if message is None:
-        assert runs.plan(spec)["problem_type"] == "regression"
+        assert lifecycle.plan(spec)["problem_type"] == "regression"
         return
     with pytest.raises(InvalidInput, match=message.replace("?", r"\?").replace("(", r"\(")):
-        runs.start(spec)
+        lifecycle.start(spec)
     _nothing_written()
 
 
@@ -155,9 +174,9 @@ def test_one_class_and_empty_targets_are_refused(tmp_path):
     path.write_text("x,same,empty\n" + "".join(f"{i},yes,\n" for i in range(30)))
     dataset = datasets.add(path)["dataset_id"]
     with pytest.raises(InvalidInput, match=r"same value \('yes'\) in every row"):
-        runs.start(RunSpec(dataset, "same", **FAST))
+        lifecycle.start(RunSpec(dataset, "same", **FAST))
     with pytest.raises(InvalidInput, match="empty in every row"):
-        runs.start(RunSpec(dataset, "empty", **FAST))
+        lifecycle.start(RunSpec(dataset, "empty", **FAST))
     _nothing_written()
 
 
@@ -165,37 +184,37 @@ def test_a_deleted_dataset_is_refused(ds):
     dataset = ds("penguins.csv")
     datasets.delete(dataset)
     with pytest.raises(NotFound, match=f"No data set '{dataset}'"):
-        runs.start(RunSpec(dataset, "species", **FAST))
+        lifecycle.start(RunSpec(dataset, "species", **FAST))
     _nothing_written()
 
 
 def test_unknown_run_lists_recent_ones():
     with pytest.raises(NotFound, match="No run 'run_nope'"):
-        runs.show("run_nope")
+        look("run_nope")
 
 
 @pytest.mark.slow
 def test_balanced_quality_run_within_its_budget(ds):
     spec = RunSpec(ds("titanic.csv"), "survived", quality="balanced", time_limit=30)
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    assert run["elapsed_seconds"] < 30 * 1.5 + 10
-    assert run["holdout_metrics"]["accuracy"] > 0.7
+    run = train(spec)
+    assert run.status == "succeeded", run.error
+    assert run.elapsed_seconds < 30 * 1.5 + 10
+    assert run.holdout_metrics["accuracy"] > 0.7
     # Bagged models are shown once, with the holdout score of their refit-on-all-data twin.
-    names = [m["model"] for m in run["models"]]
+    names = [m["model"] for m in run.models]
     assert not any(n.endswith("_FULL") for n in names)
-    assert all(m["score_test"] is not None for m in run["models"]), run["models"]
+    assert all(m["score_test"] is not None for m in run.models), run.models
 
 
 def test_model_failures_read_as_plain_words():
-    assert "not have enough free memory" in runs.plain_reason({"exc_type": "NotEnoughMemoryError"})
-    assert "time budget ran out" in runs.plain_reason({"exc_type": "TimeLimitExceeded"})
-    odd = runs.plain_reason({"exc_type": "ValueError", "detail": "Input contains NaN"})
+    assert "not have enough free memory" in views.plain_reason({"exc_type": "NotEnoughMemoryError"})
+    assert "time budget ran out" in views.plain_reason({"exc_type": "TimeLimitExceeded"})
+    odd = views.plain_reason({"exc_type": "ValueError", "detail": "Input contains NaN"})
     assert odd == "failed with an error: Input contains NaN"
 
 
 def test_chosen_families_are_trained_even_when_the_preset_has_none_of_them(ds):
     spec = RunSpec(ds("german_credit.csv"), "risk", quality="fast", time_limit=15, model_families=["LR", "KNN"])
-    run = runs.wait(runs.start(spec)["run_id"])
-    assert run["status"] == "succeeded", run["error"]
-    assert {"LinearModel", "KNeighbors"} <= {m["model"] for m in run["models"]}
+    run = train(spec)
+    assert run.status == "succeeded", run.error
+    assert {"LinearModel", "KNeighbors"} <= {m["model"] for m in run.models}

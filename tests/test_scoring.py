@@ -5,10 +5,13 @@ import json
 import pandas as pd
 import pytest
 
-from core import choice, datasets, runs, scoring
-from core.errors import InvalidInput
-from core.runspec import RunSpec
-from tests.conftest import DATA
+from core.analysis import artifacts, choice
+from core.data import datasets
+from core.training import views
+from core.serving import scoring
+from core.foundation.errors import InvalidInput
+from core.training.spec import RunSpec
+from tests.conftest import DATA, train
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 
@@ -23,11 +26,11 @@ def credit_run(tmp_path_factory):
     os.environ["COMMONGROUND_HOME"] = str(home)
     try:
         dataset = datasets.add(DATA / "german_credit.csv")["dataset_id"]
-        run = runs.wait(runs.start(RunSpec(dataset, "risk", quality="fast", time_limit=15,
-                                           model_families=["GBM", "LR", "RF"]))["run_id"])
+        run = train(RunSpec(dataset, "risk", quality="fast", time_limit=15,
+                                           model_families=["GBM", "LR", "RF"]))
     finally:
         os.environ["COMMONGROUND_HOME"] = old or ""
-    assert run["status"] == "succeeded", run["error"]
+    assert run.status == "succeeded", run.error
     return home, run
 
 
@@ -48,14 +51,14 @@ def _input(tmp_path, rows=50, drop=(), extra=None):
 
 
 def test_default_choice_is_autogluons_best(in_run_home):
-    current = choice.current(in_run_home["run_id"])
+    current = views.load(in_run_home.run_id).choice
     assert current["chosen_by"] == "autogluon" and current["threshold"] == 0.5
-    assert current["model"] in {m["model"] for m in in_run_home["models"]}
+    assert current["model"] in {m["model"] for m in in_run_home.models}
 
 
 def test_score_writes_input_columns_prediction_and_probabilities(in_run_home, tmp_path):
     out = tmp_path / "scored.csv"
-    result = scoring.score(in_run_home["run_id"], _input(tmp_path), out)
+    result = scoring.score(in_run_home.run_id, input_path=_input(tmp_path), output_path=out)
     scored = pd.read_csv(out)
     assert result["rows"] == len(scored) == 50
     assert {"prediction", "probability_0", "probability_1"} <= set(scored.columns)
@@ -65,41 +68,41 @@ def test_score_writes_input_columns_prediction_and_probabilities(in_run_home, tm
 
 
 def test_a_chosen_model_and_threshold_propagate_to_scoring(in_run_home, tmp_path):
-    run_id = in_run_home["run_id"]
-    other = next(m["model"] for m in in_run_home["models"]
-                 if m["model"] != choice.current(run_id)["model"] and m["score_test"] is not None)
-    chosen = choice.choose(run_id, model=other, threshold=0.8, reason="faster", user="ana")
+    run_id = in_run_home.run_id
+    other = next(m["model"] for m in in_run_home.models
+                 if m["model"] != views.load(run_id).chosen_model and m["score_test"] is not None)
+    chosen = choice.choose(run_id, model=other, threshold=0.8, reason="faster", user="ana").choice
     assert chosen == {**chosen, "model": other, "threshold": 0.8, "chosen_by": "ana", "reason": "faster"}
-    assert runs.show(run_id)["chosen_model"] == other
+    assert views.load(run_id).chosen_model == other
     out = tmp_path / "scored.csv"
-    result = scoring.score(run_id, _input(tmp_path), out)
+    result = scoring.score(run_id, input_path=_input(tmp_path), output_path=out)
     scored = pd.read_csv(out)
     assert result["model"] == other and result["threshold"] == 0.8
     assert ((scored["probability_1"] >= 0.8) == (scored["prediction"] == 1)).all()
     # Independently: the same model through AutoGluon gives the same probabilities.
-    predictor = scoring.load_predictor(runs.show(run_id))
-    expected = predictor.predict_proba(pd.read_csv(_input(tmp_path)), model=choice.predicting_model(
-        runs.show(run_id), other))[1].to_numpy()
+    predictor = artifacts.load_predictor(views.load(run_id))
+    expected = predictor.predict_proba(pd.read_csv(_input(tmp_path)),
+                                       model=views.load(run_id).predicting_model(other))[1].to_numpy()
     assert scored["probability_1"].to_numpy() == pytest.approx(expected, rel=1e-5)
 
 
 def test_missing_extra_and_wrong_type_columns_get_messages(in_run_home, tmp_path):
-    run_id = in_run_home["run_id"]
+    run_id = in_run_home.run_id
     with pytest.raises(InvalidInput, match="lacks 2 column.*purpose, age"):
-        scoring.score(run_id, _input(tmp_path, drop=["age", "purpose"]), tmp_path / "o.csv")
+        scoring.score(run_id, input_path=_input(tmp_path, drop=["age", "purpose"]), output_path=tmp_path / "o.csv")
     assert not (tmp_path / "o.csv").exists()
-    result = scoring.score(run_id, _input(tmp_path, extra="notes"), tmp_path / "o.csv")
+    result = scoring.score(run_id, input_path=_input(tmp_path, extra="notes"), output_path=tmp_path / "o.csv")
     assert result["ignored_columns"] == ["notes"]
     bad = pd.read_csv(_input(tmp_path))
     bad["age"] = bad["age"].astype(str)
     bad.loc[3, "age"] = "forty"
     bad.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(InvalidInput, match="'age' should hold numbers but has 'forty'"):
-        scoring.score(run_id, tmp_path / "bad.csv", tmp_path / "o2.csv")
+        scoring.score(run_id, input_path=tmp_path / "bad.csv", output_path=tmp_path / "o2.csv")
 
 
 def test_bad_choices_are_refused(in_run_home):
-    run_id = in_run_home["run_id"]
+    run_id = in_run_home.run_id
     with pytest.raises(InvalidInput, match="no usable model 'Nope'"):
         choice.choose(run_id, model="Nope")
     with pytest.raises(InvalidInput, match="between 0 and 1"):
@@ -109,7 +112,7 @@ def test_bad_choices_are_refused(in_run_home):
 def test_cli_score_and_choose(in_run_home, tmp_path):
     from tests.test_cli import cli
 
-    run_id = in_run_home["run_id"]
+    run_id = in_run_home.run_id
     proc = cli("runs", "choose", run_id, "--threshold", "0.3", "--reason", "catch more", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["threshold"] == 0.3

@@ -1,0 +1,1 @@
+"""Analysis of trained runs: model choice, evaluation, explanations, comparison, fairness."""

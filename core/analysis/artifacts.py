@@ -1,0 +1,46 @@
+"""A run's artifacts as the analysis needs them: its predictor and the rows it trained and tested on.
+
+One place reloads the holdout (the exact rows the worker kept aside) and one place loads a
+predictor, so every page and command scores the same rows with the same model.
+"""
+
+import functools
+
+import pandas as pd
+
+from core.training.views import RunRecord
+
+
+def load_predictor(run: RunRecord):
+    return _load_predictor(str(run.folder / "model"))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_predictor(path: str):
+    """Loaded once per process: a what-if edit must not pay for reading models from disk.
+    A finished run's model folder never changes, so the cache cannot go stale."""
+    from autogluon.tabular import TabularPredictor
+
+    return TabularPredictor.load(path, check_packages=False, require_py_version_match=False)
+
+
+def labelled_rows(run: RunRecord) -> pd.DataFrame:
+    """The run's data snapshot, rows with a known target, numbered as the worker numbered them."""
+    data = pd.read_parquet(run.folder / "data.parquet")
+    return data[data[run.target].notna()].reset_index(drop=True)
+
+
+def holdout_rows(run: RunRecord) -> list[int]:
+    """Positions (in labelled_rows) of the rows the run kept aside and never trained on."""
+    return pd.read_parquet(run.folder / "holdout_rows.parquet")["row"].tolist()
+
+
+def holdout_frame(run: RunRecord, rows: list[int] | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """The holdout rows (or a subset of them), split into the model's features and the target."""
+    holdout = labelled_rows(run).loc[holdout_rows(run) if rows is None else rows]
+    return holdout[run.features_used], holdout[run.target]
+
+
+def training_features(run: RunRecord) -> pd.DataFrame:
+    """The model's input columns over the whole snapshot (for ranges, categories and backgrounds)."""
+    return pd.read_parquet(run.folder / "data.parquet", columns=run.features_used)

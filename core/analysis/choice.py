@@ -1,0 +1,51 @@
+"""Which model of a run is used downstream, and with which decision threshold.
+
+AutoGluon's best model is the default; a person may overrule it. Every choice is a new row
+(who, when, why), so the history stays; the latest row is the current choice, which the run
+record carries as `chosen_model`, `threshold` and `choice`.
+"""
+
+from core.foundation import config, db
+from core.foundation.errors import InvalidInput
+from core.training import views
+from core.training.views import RunRecord
+
+
+def choose(run_id: str, *, model: str | None = None, threshold: float | None = None,
+           reason: str | None = None, user: str | None = None) -> RunRecord:
+    """Record a new choice; unspecified parts carry over from the current one."""
+    run = views.load(run_id)
+    usable = usable_models(run)
+    if not usable:
+        raise InvalidInput(f"Run {run_id} has no trained model to choose ({run.status}: {run.status_sentence}).",
+                           code="no_model", value=run_id)
+    model = model or run.chosen_model
+    if model not in usable:
+        raise InvalidInput(f"Run {run_id} has no usable model '{model}'. Models are: {', '.join(usable)}.",
+                           code="unknown_model", value=model)
+    if threshold is not None:
+        if run.problem_type != "binary":
+            raise InvalidInput("A decision threshold only applies to yes/no (binary) predictions; "
+                               f"run {run_id} predicts {run.problem_type}.", code="threshold_not_binary",
+                               value=threshold)
+        if not 0 < threshold < 1:
+            raise InvalidInput(f"The threshold must be between 0 and 1 (exclusive); it is {threshold}.",
+                               code="threshold_out_of_range", value=threshold)
+    else:
+        threshold = run.threshold
+    with db.transaction() as con:
+        con.execute("INSERT INTO run_choices (run_id, model, threshold, reason, chosen_by) VALUES (?, ?, ?, ?, ?)",
+                    [run_id, model, threshold, reason, user or config.default_user()])
+    return views.load(run_id)
+
+
+def usable_models(run: RunRecord, *, max_ms_per_1000: float | None = None,
+                  max_disk_mb: float | None = None) -> list[str]:
+    """Leaderboard models that can predict (themselves or through their refit twin), optionally
+    only those under a prediction-time and a size limit.
+
+    Before the holdout scores arrive (or for a cancelled run) every trained model counts."""
+    candidates = [m for m in run.models if m.get("score_test") is not None] or run.models
+    return [m["model"] for m in candidates
+            if (not max_ms_per_1000 or (m.get("predict_ms_per_1000") or 0) < max_ms_per_1000)
+            and (not max_disk_mb or (m.get("disk_mb") or 0) < max_disk_mb)]

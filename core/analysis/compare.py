@@ -1,0 +1,75 @@
+"""Compare runs on the same data set and target, on holdout rows none of them trained on."""
+
+import json
+
+from core.analysis import metrics
+from core.analysis.artifacts import holdout_frame, holdout_rows, load_predictor
+from core.foundation.errors import InvalidInput
+from core.training import views
+from core.training.views import RunRecord
+
+SPEC_KEYS_IGNORED = {"parent_run_id"}
+
+
+def compare(run_ids: list[str]) -> dict:
+    """Each run's chosen model scored on the shared holdout rows, the best of them by the runs'
+    metric (its direction from AutoGluon's scorer), and what differs in their specs."""
+    if len(run_ids) < 2:
+        raise InvalidInput("Pick at least two runs to compare.", code="too_few_runs", value=run_ids)
+    shown = [views.load(r) for r in run_ids]
+    first = shown[0]
+    for run in shown:
+        if (run.dataset_id, run.target) != (first.dataset_id, first.target):
+            raise InvalidInput(f"Runs can only be compared on the same data set and target: {run.run_id} "
+                               f"predicts '{run.target}' on '{run.dataset_name}', {first.run_id} "
+                               f"predicts '{first.target}' on '{first.dataset_name}'.",
+                               code="runs_not_comparable", value=run.run_id)
+        if not run.models:
+            raise InvalidInput(f"Run {run.run_id} has no trained model ({run.status}).", code="no_model",
+                               value=run.run_id)
+    shared = None
+    for run in shown:
+        rows = set(holdout_rows(run))
+        shared = rows if shared is None else shared & rows
+    if not shared:
+        raise InvalidInput("These runs share no holdout rows (they used different splits), so no row is unseen "
+                           "by all of them. Compare runs with the same seed and holdout share.",
+                           code="no_shared_holdout", value=run_ids)
+    rows = sorted(shared)
+    scores = [_score(run, rows) for run in shown]
+    metric = first.eval_metric
+    best = metrics.best(scores, metric=metric, problem_type=first.problem_type,
+                        score=lambda r: r["metrics"].get(metric))
+    return {"run_ids": run_ids, "shared_holdout_rows": len(rows), "metric": metric,
+            "greater_is_better": metrics.greater_is_better(metric, first.problem_type),
+            "best_run_id": best["run_id"] if best else None,
+            "runs": scores, "spec_differences": spec_differences(shown)}
+
+
+def suggested(finished: list[dict]) -> list[str]:
+    """The two newest runs of the newest data set and target that has two finished runs."""
+    groups: dict[tuple, list[str]] = {}
+    for run in finished:  # newest first
+        groups.setdefault((run["dataset_id"], run["target"]), []).append(run["run_id"])
+    return next((ids[:2] for ids in groups.values() if len(ids) >= 2), [])
+
+
+def _score(run: RunRecord, rows: list[int]) -> dict:
+    X, y = holdout_frame(run, rows)
+    predictor = load_predictor(run)
+    scored = predictor.evaluate(X.assign(**{run.target: y}), model=run.predicting_model(), silent=True)
+    return {"run_id": run.run_id, "model": run.chosen_model, "quality": run.quality, "time_limit": run.time_limit,
+            "metrics": {name: metrics.natural(value, metrics.greater_is_better(name, run.problem_type))
+                        for name, value in scored.items()}}
+
+
+def spec_differences(shown: list[RunRecord]) -> list[dict]:
+    """Settings whose values differ between the runs, one row per setting."""
+    specs = [run.spec for run in shown]
+    keys = sorted(set().union(*specs) - SPEC_KEYS_IGNORED)
+    out = []
+    for key in keys:
+        values = [json.dumps(s.get(key), sort_keys=True, default=str) for s in specs]
+        if len(set(values)) > 1:
+            out.append({"setting": key, **{run.run_id: s.get(key) for run, s in zip(shown, specs)}})
+    return out

@@ -1,0 +1,259 @@
+"""The command table: one entry per action the app offers (name, arguments, core function, JSON shape).
+
+argparse is built from it (core.cli), and tests/test_cli_parity.py checks that every core
+function a page calls is the function of an entry here.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from core.analysis import choice, compare, evaluation, explain
+from core.data import datasets
+from core.foundation import config
+from core.foundation.errors import InvalidInput, UserError
+from core.governance import decisions, users, vocabulary
+from core.reporting import narrative
+from core.serving import scoring
+from core.training import lifecycle, sync, views
+from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
+
+LANGS = ("en", "pt")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument. `many` lists take `--x a b` and `--x a --x b` alike."""
+
+    name: str
+    help: str = ""
+    type: Any = str
+    many: bool = False
+    flag: bool = False
+    choices: tuple | None = None
+    default: Any = None
+    required: bool = False
+    dest: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    help: str
+    function: Callable  # the core function behind the command (the parity test reads it)
+    call: Callable  # (parsed arguments) -> JSON-able result
+    returns: str  # the JSON shape, in words
+    args: tuple[Arg, ...] = field(default_factory=tuple)
+
+
+RUN_ID = Arg("run_id", "The run's id (see 'runs list').")
+USER = Arg("--user", "Who is acting (default: COMMONGROUND_USER, else the OS user).")
+LANG = Arg("--lang", "Language of the text.", choices=LANGS, default="en")
+ON_OFF = ("on", "off")
+SPEC_ARGS = (
+    Arg("--dataset", "Data set id or name.", required=True), Arg("--target", "Column to predict.", required=True),
+    Arg("--goal", "What matters most, in words (see the Train page)."),
+    Arg("--metric", "An AutoGluon metric instead of a goal.", dest="eval_metric"),
+    Arg("--quality", "fast, balanced or best.", choices=tuple(QUALITIES), default="balanced"),
+    Arg("--time-limit", "Seconds of training.", type=float, default=60),
+    Arg("--exclude", "Columns to leave out.", many=True),
+    Arg("--sensitive", "Columns to check for fairness.", many=True),
+    Arg("--sensitive-as-inputs", "Let the model use the sensitive columns.", flag=True),
+    Arg("--holdout", "Share of rows kept back to test.", type=float, default=0.2),
+    Arg("--seed", "Random seed of the split.", type=int, default=0), Arg("--preset", "AutoGluon preset."),
+    Arg("--family", "Model families to include.", many=True, dest="model_families"),
+    Arg("--hyperparameters", "YAML or JSON file of per-family hyperparameters."),
+    Arg("--bag-folds", "Bagging folds.", type=int, dest="num_bag_folds"),
+    Arg("--stack-levels", "Stack levels.", type=int, dest="num_stack_levels"),
+    Arg("--dynamic-stacking", "on or off.", choices=ON_OFF),
+    Arg("--infer-limit", "Seconds per row allowed for prediction.", type=float),
+    Arg("--calibrate-threshold", "on or off.", choices=ON_OFF), Arg("--sample-weight", "Weight column."),
+    Arg("--cpus", "CPU limit.", type=int, dest="num_cpus"),
+    Arg("--memory-gb", "Memory limit in GB.", type=float, dest="memory_limit_gb"),
+    Arg("--parent", "The run this one tweaks.", dest="parent_run_id"),
+)
+
+
+def spec_from(a) -> RunSpec:
+    onoff = {"on": True, "off": False, None: None}
+    return RunSpec(
+        dataset_id=a.dataset, target=a.target, goal=a.goal, eval_metric=a.eval_metric, quality=a.quality,
+        time_limit=a.time_limit, exclude=a.exclude or [], sensitive=a.sensitive or [],
+        sensitive_as_inputs=a.sensitive_as_inputs, holdout=a.holdout, seed=a.seed, preset=a.preset,
+        model_families=a.model_families,
+        hyperparameters=load_hyperparameters_file(a.hyperparameters) if a.hyperparameters else None,
+        num_bag_folds=a.num_bag_folds, num_stack_levels=a.num_stack_levels,
+        dynamic_stacking=onoff[a.dynamic_stacking], infer_limit=a.infer_limit,
+        calibrate_decision_threshold=onoff[a.calibrate_threshold], sample_weight=a.sample_weight,
+        num_cpus=a.num_cpus, memory_limit_gb=a.memory_limit_gb, parent_run_id=a.parent_run_id,
+    )
+
+
+def values_from(a) -> dict:
+    """A what-if row: a holdout row's values, with `--set column=value` edits on top."""
+    run = views.load(a.run_id)
+    values = explain.holdout_row(run, a.row)["values"]
+    for item in a.set or []:
+        column, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"'{item}' is not COLUMN=VALUE. Write for example --set age=40.",
+                               code="bad_assignment", value=item)
+        values[column] = value
+    return values
+
+
+def _delete(a):
+    if not a.yes:
+        raise UserError(f"Deleting '{a.dataset_id}' cannot be undone. Add --yes to confirm.",
+                        code="confirmation_needed", value=a.dataset_id)
+    return datasets.delete(a.dataset_id)
+
+
+def _start(a):
+    started = lifecycle.start(spec_from(a), user=a.user)
+    return narrative.run_json(lifecycle.wait(started.run_id) if a.wait else started)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UserError(f"Cannot read '{path}': {exc.strerror}. Check the path.", code="unreadable_file",
+                        value=path) from None
+
+
+def _export(a):
+    with open(a.output, "w", encoding="utf-8") as fh:
+        fh.write(vocabulary.export_yaml())
+    return {"output": a.output}
+
+
+def _load(a):
+    return views.load(a.run_id)
+
+
+def _evaluate(a):
+    run = _load(a)
+    if run.problem_type != "binary":
+        return evaluation.report(run)
+    return evaluation.report(run, threshold=a.threshold, value_tp=a.value_tp, cost_fp=a.cost_fp, cost_fn=a.cost_fn)
+
+
+RUN_SHAPE = "{run_id, status, problem_type, target, eval_metric, first_model_seconds, elapsed_seconds, " \
+            "chosen_model, autogluon_best, models: [...], holdout_metrics, summary: {headline, sections, text}, ...}"
+
+COMMANDS = [
+    Command(("init",), "Create the workspace and load the demo data (once).", datasets.ensure_demo_data,
+            lambda a: {"home": str(config.home()), "demo_datasets_added": datasets.ensure_demo_data()},
+            "{home, demo_datasets_added}"),
+    Command(("datasets", "add"), "Add a CSV, TSV, Parquet or Excel file.", datasets.add,
+            lambda a: datasets.add(a.path, name=a.name, sheet=a.sheet, user=a.user),
+            "{dataset_id, name, rows, columns: [...], warnings: [...], created}",
+            (Arg("path"), Arg("--name"), Arg("--sheet", "Excel sheet to read (default: the first)."), USER)),
+    Command(("datasets", "list"), "List data sets.", datasets.list_datasets, lambda a: datasets.list_datasets(),
+            "[{dataset_id, name, rows, n_columns, ...}]"),
+    Command(("datasets", "show"), "Profile and warnings of a data set.", datasets.show,
+            lambda a: datasets.show(a.dataset_id, target=a.target, lang=a.lang),
+            "{dataset_id, name, rows, columns: [{name, type, missing_share, ...}], "
+            "warnings: [{column, kind, message}]}",
+            (Arg("dataset_id"), Arg("--target", "Also check this target column for leakage and imbalance."), LANG)),
+    Command(("datasets", "preview"), "The first rows of a data set.", datasets.preview,
+            lambda a: datasets.preview(a.dataset_id, a.limit).to_dict("records"), "[{column: value}]",
+            (Arg("dataset_id"), Arg("--limit", type=int, default=100))),
+    Command(("datasets", "rename"), "Rename a data set.", datasets.rename,
+            lambda a: datasets.rename(a.dataset_id, a.name), "{dataset_id, name, ...}",
+            (Arg("dataset_id"), Arg("name"), USER)),
+    Command(("datasets", "delete"), "Delete a data set and its table.", datasets.delete, _delete,
+            "{dataset_id, name, deleted}", (Arg("dataset_id"), Arg("--yes", "Confirm the deletion.", flag=True), USER)),
+    Command(("runs", "plan"), "Validate a run and show its plan and resource estimate, without starting it.",
+            lifecycle.plan, lambda a: lifecycle.plan(spec_from(a), lang=a.lang),
+            "{problem_type, eval_metric, features, excluded, suggested_exclusions, estimate, fit_kwargs, ...}",
+            (*SPEC_ARGS, LANG)),
+    Command(("runs", "start"), "Validate and start (or queue) a run.", lifecycle.start, _start, RUN_SHAPE,
+            (*SPEC_ARGS, Arg("--wait", "Block until the run ends.", flag=True), USER)),
+    Command(("runs", "sync"), "Ingest workers' events, mark dead runs interrupted, start queued runs.", sync.sync,
+            lambda a: sync.sync(), "{started: [run_id], interrupted: [run_id], active}"),
+    Command(("runs", "list"), "List runs, newest first.", views.list_runs, lambda a: views.list_runs(),
+            "[{run_id, status, dataset_name, target, decision, models, has_model, ...}]"),
+    Command(("runs", "show"), "A run's status, models and scores, and its plain-language summary.", views.load,
+            lambda a: narrative.run_json(views.load(a.run_id), a.lang), RUN_SHAPE, (RUN_ID, LANG)),
+    Command(("runs", "cancel"), "Cancel a run.", lifecycle.cancel,
+            lambda a: narrative.run_json(lifecycle.cancel(a.run_id)), RUN_SHAPE, (RUN_ID, USER)),
+    Command(("runs", "models"), "Models that can be chosen, optionally under speed and size limits.",
+            choice.usable_models, lambda a: choice.usable_models(_load(a), max_ms_per_1000=a.max_ms_per_1000,
+                                                                 max_disk_mb=a.max_disk_mb), "[model]",
+            (RUN_ID, Arg("--max-ms-per-1000", type=float), Arg("--max-disk-mb", type=float))),
+    Command(("runs", "choose"), "Choose the model (and threshold) used downstream.", choice.choose,
+            lambda a: narrative.run_json(choice.choose(a.run_id, model=a.model, threshold=a.threshold,
+                                                       reason=a.reason, user=a.user)), RUN_SHAPE,
+            (RUN_ID, Arg("--model"), Arg("--threshold", type=float), Arg("--reason"), USER)),
+    Command(("runs", "evaluate"), "Holdout evaluation of the chosen model, beside a naive baseline.",
+            evaluation.report, _evaluate,
+            "{run_id, model, rows, baseline, accuracy | mean_absolute_error, ...}",
+            (RUN_ID, Arg("--threshold", "Binary runs: the decision threshold to evaluate.", type=float),
+             Arg("--value-tp", "Value of a true positive.", type=float, default=1.0),
+             Arg("--cost-fp", "Cost of a false positive.", type=float, default=1.0),
+             Arg("--cost-fn", "Cost of a false negative.", type=float, default=1.0))),
+    Command(("runs", "importance"), "Permutation feature importance of the chosen model on the holdout.",
+            evaluation.feature_importance,
+            lambda a: evaluation.feature_importance(_load(a), time_limit=a.time_limit),
+            "{run_id, model, metric, confidence, features: [{feature, importance, low, high}]}",
+            (RUN_ID, Arg("--time-limit", type=float, default=30))),
+    Command(("runs", "inputs"), "What each input of the model accepts (ranges, categories).", explain.feature_inputs,
+            lambda a: explain.feature_inputs(_load(a)), "[{name, kind, min, max | values}]", (RUN_ID,)),
+    Command(("runs", "row"), "One holdout row's inputs and true outcome.", explain.holdout_row,
+            lambda a: explain.holdout_row(_load(a), a.row), "{values, actual}",
+            (RUN_ID, Arg("--row", "Position in the holdout.", type=int, default=0))),
+    Command(("runs", "whatif"), "Predict a holdout row, with edits (--set column=value).", explain.predict_one,
+            lambda a: explain.predict_one(_load(a), values_from(a)), "{prediction, probabilities, warnings}",
+            (RUN_ID, Arg("--row", type=int, default=0), Arg("--set", "COLUMN=VALUE edits.", many=True))),
+    Command(("runs", "explain"), "SHAP contributions of each input to one prediction.", explain.shap_values,
+            lambda a: explain.shap_values(_load(a), values_from(a)),
+            "{explains, base_value, prediction, contributions: [{feature, value, contribution}]}",
+            (RUN_ID, Arg("--row", type=int, default=0), Arg("--set", "COLUMN=VALUE edits.", many=True))),
+    Command(("runs", "compare"), "Compare runs on the holdout rows they all kept aside.", compare.compare,
+            lambda a: compare.compare(a.run_ids), "{metric, best_run_id, shared_holdout_rows, runs, spec_differences}",
+            (Arg("run_ids", many=True),)),
+    Command(("runs", "comments"), "A run's comments and its decision (draft, reviewed, ...).", decisions.thread,
+            lambda a: decisions.thread(a.run_id), "{decision, decided_by, next, comments: [...]}", (RUN_ID,)),
+    Command(("runs", "comment"), "Add a comment to a run's discussion.", decisions.comment,
+            lambda a: decisions.comment(a.run_id, a.text, user=a.user), "{decision, comments: [...]}",
+            (RUN_ID, Arg("--text", required=True), USER)),
+    Command(("runs", "decide"), "Move a run's decision: reviewed, approved, rejected or back to draft.",
+            decisions.decide, lambda a: decisions.decide(a.run_id, a.decision, note=a.note, user=a.user),
+            "{decision, comments: [...]}",
+            (RUN_ID, Arg("--decision", "draft, reviewed, approved or rejected.", required=True),
+             Arg("--note", "Why (required to reject)."), USER)),
+    Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
+            lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
+            "{rows, output, model, threshold, drift}",
+            (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), USER)),
+    Command(("glossary", "show"), "One term (by id, alias or name).", vocabulary.show,
+            lambda a: vocabulary.show(a.term, a.lang), "{term, short, business, reading, aliases, ...}",
+            (Arg("term"), LANG)),
+    Command(("glossary", "search"), "Terms matching a word (also by alias).", vocabulary.search,
+            lambda a: vocabulary.search(a.query, lang=a.lang, audience=a.audience), "[{id, term, short, audience}]",
+            (Arg("query", default=""), LANG, Arg("--audience", choices=("stakeholder", "analyst", "expert")))),
+    Command(("glossary", "examples"), "Every term's business sentence, filled with one run's numbers.",
+            narrative.examples, lambda a: narrative.examples(_load(a), a.lang), "{term_id: sentence}", (RUN_ID, LANG)),
+    Command(("glossary", "edit"), "Override a term's text for this organisation.", vocabulary.edit,
+            lambda a: vocabulary.edit(a.term, lang=a.lang, field=a.field, text=a.text, user=a.user),
+            "{term, short, ..., edited: [field]}",
+            (Arg("term"), Arg("--lang", choices=LANGS, required=True), Arg("--field", required=True),
+             Arg("--text", required=True), USER)),
+    Command(("glossary", "revert"), "Back to the shipped text.", vocabulary.revert,
+            lambda a: vocabulary.revert(a.term, lang=a.lang, field=a.field, user=a.user), "{term, ..., edited}",
+            (Arg("term"), Arg("--lang", choices=LANGS, required=True), Arg("--field"), USER)),
+    Command(("glossary", "export"), "Write the organisation's edits as YAML.", vocabulary.export_yaml, _export,
+            "{output}", (Arg("--output", required=True),)),
+    Command(("glossary", "import"), "Apply a YAML file of edits (all or nothing).", vocabulary.import_yaml,
+            lambda a: vocabulary.import_yaml(_read(a.path), user=a.user), "{imported}", (Arg("path"), USER)),
+    Command(("preferences", "show"), "A user's audience and language.", users.get_preferences,
+            lambda a: {"user": a.user or config.default_user(),
+                       **users.get_preferences(a.user or config.default_user())},
+            "{user, audience, language}", (USER,)),
+    Command(("preferences", "set"), "Set a user's audience or language.", users.set_preference,
+            lambda a: {"user": a.user or config.default_user(),
+                       **users.set_preference(a.user or config.default_user(), key=a.key, value=a.value)},
+            "{user, audience, language}", (Arg("key", choices=tuple(users.PREFERENCES)), Arg("value"), USER)),
+]

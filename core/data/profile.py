@@ -1,0 +1,162 @@
+"""Column profiles computed inside DuckDB: two aggregate queries, no Python loops over rows."""
+
+import datetime as dt
+import decimal
+import math
+
+from core.foundation.db import quote_ident
+
+NUMERIC_TYPES = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+)
+INTEGER_TYPES = NUMERIC_TYPES[:10]
+DATE_TYPES = ("DATE", "TIMESTAMP", "TIME")
+HISTOGRAM_BINS = 20
+TOP_VALUES = 8
+DISCRETE_VALUES = 40
+# Formats tried when a text column may hold dates (DuckDB's ISO dates are already typed).
+DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y"]
+
+
+def logical_type(storage_type: str, *, distinct: int, rows: int, mean_words: float = 0.0) -> str:
+    """The type a person thinks in: number, category, text, boolean or date."""
+    base = storage_type.split("(")[0].upper()
+    if base in NUMERIC_TYPES:
+        return "number"
+    if base == "BOOLEAN":
+        return "boolean"
+    if base.startswith(DATE_TYPES):
+        return "date"
+    if base == "VARCHAR":
+        many_words = (mean_words or 0.0) >= 4
+        return "text" if many_words or distinct > max(50, 0.05 * rows) else "category"
+    return "other"
+
+
+def _column_aggregates(i: int, q: str, base: str) -> list[str]:
+    """One-pass aggregates; DISTINCT is left to _distinct_queries (it is slow inside a wide query)."""
+    parts = [f"count({q}) AS nn_{i}"]
+    if base in NUMERIC_TYPES:
+        parts += [f"min({q})::DOUBLE AS min_{i}", f"max({q})::DOUBLE AS max_{i}",
+                  f"avg({q})::DOUBLE AS mean_{i}", f"stddev_samp({q})::DOUBLE AS std_{i}"]
+    elif base.startswith(DATE_TYPES) or base == "VARCHAR":
+        parts += [f"min({q})::VARCHAR AS min_{i}", f"max({q})::VARCHAR AS max_{i}"]
+    elif base == "BOOLEAN":
+        parts += [f"count(*) FILTER (WHERE {q}) AS true_{i}"]
+    return parts
+
+
+TEXT_STATS = ["len", "words", "num", "date", "lead0"]
+
+
+def _distinct_query(i: int, q: str, base: str, t: str) -> str:
+    """Distinct count; for text also its shape, computed once per distinct value, weighted by count."""
+    if base != "VARCHAR":
+        return f"SELECT {i} AS i, count(DISTINCT {q}) AS nd, {', '.join('NULL' for _ in TEXT_STATS)} FROM {t}"
+    v = "trim(v)"
+    numeric = (f"coalesce(try_cast(regexp_replace({v}, '^[$€£]|%$', '', 'g') AS DOUBLE), "
+               f"try_cast(replace({v}, ',', '.') AS DOUBLE))")
+    formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
+    return f"""SELECT {i} AS i, count(*) AS nd,
+            (sum(n * length(v)) / sum(n))::DOUBLE,
+            (sum(n * (length({v}) - length(replace({v}, ' ', '')) + 1)) / sum(n))::DOUBLE,
+            coalesce(sum(n) FILTER (WHERE {numeric} IS NOT NULL), 0),
+            coalesce(sum(n) FILTER (WHERE try_strptime({v}, {formats}) IS NOT NULL), 0),
+            coalesce(sum(n) FILTER (WHERE regexp_matches({v}, '^0[0-9]')), 0)
+        FROM (SELECT {q} AS v, count(*) AS n FROM {t} WHERE {q} IS NOT NULL GROUP BY ALL)"""
+
+
+def profile_table(con, table: str) -> dict:
+    """Profile every column of `table`: types, missing share, distinct, range, top values, histogram."""
+    t = quote_ident(table)
+    described = con.execute(f"DESCRIBE {t}").fetchall()
+    names = [r[0] for r in described]
+    types = [r[1] for r in described]
+    bases = [ty.split("(")[0].upper() for ty in types]
+    select = ["count(*) AS rows"]
+    for i, (name, base) in enumerate(zip(names, bases)):
+        select += _column_aggregates(i, quote_ident(name), base)
+    cur = con.execute(f"SELECT {', '.join(select)} FROM {t}")
+    values = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    union = " UNION ALL ".join(_distinct_query(i, quote_ident(n), b, t)
+                               for i, (n, b) in enumerate(zip(names, bases)))
+    shapes = {row[0]: row[1:] for row in con.execute(union).fetchall()}
+    rows = values["rows"]
+    distinct_rows, = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {t})").fetchone()
+
+    columns = []
+    for i, (name, storage, base) in enumerate(zip(names, types, bases)):
+        non_null, (distinct, *text_stats) = values[f"nn_{i}"], shapes[i]
+        text = dict(zip(TEXT_STATS, text_stats)) if base == "VARCHAR" else None
+        col = {
+            "name": name,
+            "type": logical_type(storage, distinct=distinct, rows=rows, mean_words=text and text["words"]),
+            "storage_type": storage,
+            "missing": rows - non_null,
+            "missing_share": (rows - non_null) / rows if rows else 0.0,
+            "distinct": distinct,
+            "integer": base in INTEGER_TYPES,
+        }
+        for key in ("min", "max", "mean", "std"):
+            if f"{key}_{i}" in values:
+                col[key] = _plain(values[f"{key}_{i}"])
+        if text:
+            col["text"] = {
+                "mean_length": _plain(text["len"]),
+                "mean_words": _plain(text["words"]),
+                "numeric_like": int(text["num"]),
+                "date_like": int(text["date"]),
+                "leading_zero": int(text["lead0"]),
+            }
+        if base == "BOOLEAN":
+            col["true_count"] = values[f"true_{i}"]
+        columns.append(col)
+    _add_distributions(con, t, columns)
+    return {"rows": rows, "duplicate_rows": rows - distinct_rows, "columns": columns}
+
+
+def _add_distributions(con, t: str, columns: list[dict]) -> None:
+    """Top values for discrete columns and a histogram for continuous numbers, in one query each."""
+    tops, hists = [], []
+    for i, col in enumerate(columns):
+        q = quote_ident(col["name"])
+        # Whole numbers with few values (hours, counts) read better as one bar per value.
+        limit = DISCRETE_VALUES if col["type"] == "number" else TOP_VALUES
+        continuous = col["type"] == "number" and col["distinct"] > (
+            DISCRETE_VALUES if col["integer"] else HISTOGRAM_BINS)
+        if continuous and col["min"] is not None and col["max"] > col["min"]:
+            hists.append(
+                f"histogram({q}, equi_width_bins({col['min']!r}::DOUBLE, {col['max']!r}::DOUBLE, "
+                f"{HISTOGRAM_BINS}, true)) AS h_{i}"
+            )
+        elif col["type"] != "date" and col["distinct"] > 0:
+            tops.append(
+                f"(SELECT {i} AS i, {q}::VARCHAR AS value, count(*) AS n FROM {t} "
+                f"WHERE {q} IS NOT NULL GROUP BY ALL ORDER BY n DESC, value LIMIT {limit})"
+            )
+    if tops:
+        for i, value, n in con.execute(" UNION ALL ".join(tops)).fetchall():
+            columns[i].setdefault("top_values", []).append({"value": value, "count": n})
+    if hists:
+        cur = con.execute(f"SELECT {', '.join(hists)} FROM {t}")
+        for d, h in zip(cur.description, cur.fetchone()):
+            i = int(d[0][2:])
+            col, lower, bins = columns[i], columns[i]["min"], []
+            for upper, n in sorted(h.items()):
+                bins.append({"bin_start": _plain(lower), "bin_end": _plain(upper), "count": n})
+                lower = upper
+            if bins:
+                bins[0]["bin_start"] = min(bins[0]["bin_start"], col["min"])
+            col["histogram"] = bins
+
+
+def _plain(v):
+    """Make a DuckDB value JSON-friendly (no NaN, no Decimal, dates as ISO text)."""
+    if isinstance(v, decimal.Decimal):
+        v = float(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+        return v.isoformat()
+    return v

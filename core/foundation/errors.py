@@ -1,0 +1,47 @@
+"""One error shape for the whole product.
+
+A UserError is something the person can fix: its message names what is wrong, with the
+bad value, and what to do next. It carries a stable `code` (for automation and tests) and
+the bad `value`. Pages show it as text with one helper; the CLI prints it on one line
+(with --json: `{"error": {"code", "message", "value"}}`) and exits 2. Anything else is an
+internal error.
+"""
+
+
+class UserError(Exception):
+    """A problem the user can fix. The message is shown as is (as text, never as Markdown)."""
+
+    exit_code = 2
+    default_code = "user_error"
+
+    def __init__(self, message: str, *, code: str | None = None, value=None):
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.value = value
+
+    def to_json(self) -> dict:
+        value = self.value if isinstance(self.value, (str, int, float, bool, type(None), list)) else str(self.value)
+        return {"code": self.code, "message": one_line(str(self)), "value": value}
+
+
+class InvalidInput(UserError):
+    """The input (a file, an argument, a column name) cannot be used."""
+
+    default_code = "invalid_input"
+
+
+class NotFound(UserError):
+    """The named thing (data set, run, column, term) does not exist."""
+
+    default_code = "not_found"
+
+
+class WorkspaceBusy(UserError):
+    """Another process held the database longer than we are willing to wait."""
+
+    default_code = "workspace_busy"
+
+
+def one_line(message: str) -> str:
+    """Collapse a message to one line, for the CLI and for logs."""
+    return " ".join(str(message).split())

@@ -1,0 +1,149 @@
+"""Numbered schema migrations of the workspace database; never edit a shipped one, add the next."""
+
+MIGRATIONS = [
+    (
+        1,
+        """
+        CREATE TABLE datasets (
+            dataset_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL UNIQUE,
+            source_filename VARCHAR,
+            format VARCHAR NOT NULL,
+            encoding VARCHAR,
+            delimiter VARCHAR,
+            sheet VARCHAR,
+            rows BIGINT NOT NULL,
+            table_name VARCHAR NOT NULL,
+            profile JSON NOT NULL,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE dataset_columns (
+            dataset_id VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            storage_type VARCHAR NOT NULL,
+            PRIMARY KEY (dataset_id, position)
+        );
+        CREATE TABLE user_settings (
+            user_name VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (user_name, key)
+        );
+        CREATE TABLE workspace_meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            dataset_id VARCHAR NOT NULL,
+            dataset_hash VARCHAR NOT NULL,
+            dataset_name VARCHAR,
+            target VARCHAR NOT NULL,
+            problem_type VARCHAR NOT NULL,
+            eval_metric VARCHAR NOT NULL,
+            goal VARCHAR,
+            quality VARCHAR NOT NULL,
+            time_limit DOUBLE NOT NULL,
+            seed INTEGER NOT NULL,
+            status VARCHAR NOT NULL,
+            error VARCHAR,
+            spec JSON NOT NULL,
+            plan JSON NOT NULL,
+            environment JSON NOT NULL,
+            executor_handle JSON,
+            run_dir VARCHAR NOT NULL,
+            parent_run_id VARCHAR,
+            current_model VARCHAR,
+            chosen_model VARCHAR,
+            holdout_metrics JSON,
+            details JSON,
+            events_offset BIGINT NOT NULL DEFAULT 0,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            started_at DOUBLE,
+            first_model_at DOUBLE,
+            ended_at DOUBLE
+        );
+        CREATE TABLE run_models (
+            run_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            score_val DOUBLE,
+            score_test DOUBLE,
+            fit_time DOUBLE,
+            predict_time DOUBLE,
+            stack_level INTEGER,
+            recorded_at DOUBLE,
+            PRIMARY KEY (run_id, model)
+        );
+        """,
+    ),
+    (
+        3,
+        """
+        CREATE TABLE run_choices (
+            run_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            threshold DOUBLE,
+            reason VARCHAR,
+            chosen_by VARCHAR,
+            chosen_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        ALTER TABLE run_models ADD COLUMN refit_model VARCHAR;
+        """,
+    ),
+    (
+        4,
+        """
+        ALTER TABLE run_models ADD COLUMN predict_ms_per_1000 DOUBLE;
+        ALTER TABLE run_models ADD COLUMN disk_mb DOUBLE;
+        """,
+    ),
+    (
+        5,
+        """
+        CREATE TABLE glossary_overrides (
+            term_id VARCHAR NOT NULL,
+            lang VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            text VARCHAR NOT NULL,
+            edited_by VARCHAR,
+            edited_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (term_id, lang, field)
+        );
+        """,
+    ),
+    (
+        6,
+        """
+        CREATE SEQUENCE run_comment_ids;
+        CREATE TABLE run_comments (
+            comment_id BIGINT PRIMARY KEY DEFAULT nextval('run_comment_ids'),
+            run_id VARCHAR NOT NULL,
+            author VARCHAR NOT NULL,
+            body VARCHAR,
+            decision VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        ALTER TABLE runs ADD COLUMN decision VARCHAR DEFAULT 'draft';
+        """,
+    ),
+    (
+        7,
+        """
+        -- 'chosen_model' now means the model in use everywhere; AutoGluon's own pick has its own name.
+        ALTER TABLE runs RENAME COLUMN chosen_model TO autogluon_best;
+        -- Run folders are stored relative to the workspace, so a run can execute on another machine.
+        UPDATE runs SET run_dir = 'runs/' || run_id WHERE run_dir LIKE '/%';
+        """,
+    ),
+]

@@ -1,0 +1,89 @@
+"""The discussion around a run and the team's decision on it: draft -> reviewed -> approved / rejected.
+
+The current decision is one column of the run (`runs.decision`), moved with a conditional update so
+two people cannot both move it from the same step; every comment and every step is a row of
+`run_comments`, so the thread reads in order and keeps who and when.
+"""
+
+import duckdb
+
+from core.foundation import config, db
+from core.foundation.errors import InvalidInput
+from core.training import views
+
+DECISIONS = ("draft", "reviewed", "approved", "rejected")
+NEXT = {"draft": ("reviewed", "rejected"), "reviewed": ("approved", "rejected", "draft"),
+        "approved": ("draft",), "rejected": ("draft",)}
+MAX_CHARS = 5000
+
+
+def thread(run_id: str) -> dict:
+    """Every comment of a run, oldest first, with the current decision and the allowed next steps."""
+    with db.connect() as con:
+        run = views.row(con, run_id)  # a clear error for an unknown run
+        cur = con.execute("SELECT comment_id, author, body, decision, created_at FROM run_comments "
+                          "WHERE run_id = ? ORDER BY comment_id", [run_id])
+        keys = [d[0] for d in cur.description]
+        rows = [dict(zip(keys, r)) for r in cur.fetchall()]
+    for r in rows:
+        r["created_at"] = r["created_at"].isoformat(timespec="seconds")
+    last = next((r for r in reversed(rows) if r["decision"]), None)
+    status = run["decision"] or "draft"
+    return {"run_id": run_id, "decision": status, "decided_by": last and last["author"],
+            "decided_at": last and last["created_at"], "next": list(NEXT[status]), "comments": rows}
+
+
+def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
+    body = _text(text, required=True)
+    with db.transaction() as con:
+        views.row(con, run_id)
+        _insert(con, run_id, body, None, user)
+    return thread(run_id)
+
+
+def decide(run_id: str, decision: str, *, note: str | None = None, user: str | None = None) -> dict:
+    """Move the run's decision one step; the note says why (required to reject)."""
+    if decision not in DECISIONS:
+        raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.",
+                           code="unknown_decision", value=decision)
+    body = _text(note, required=decision == "rejected")
+    with db.connect() as con:
+        run = views.row(con, run_id)
+        models, = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
+    if not views.has_model(run["status"], models):
+        raise InvalidInput(f"Run {run_id} is {run['status']}; only a finished run with a model can be reviewed, "
+                           "approved or rejected. Comment on it instead.", code="no_model", value=run_id)
+    current = run["decision"] or "draft"
+    if decision not in NEXT[current]:
+        raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
+                           f"not to '{decision}'.", code="decision_step_not_allowed", value=decision)
+    try:
+        with db.transaction() as con:
+            moved, = con.execute("UPDATE runs SET decision = ? WHERE run_id = ? AND coalesce(decision, 'draft') = ?",
+                                 [decision, run_id, current]).fetchone()
+            if not moved:
+                raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id)
+            _insert(con, run_id, body, decision, user)
+    except duckdb.TransactionException:  # someone else moved it at the same moment
+        raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id) from None
+    return thread(run_id)
+
+
+def _changed(run_id: str) -> str:
+    return f"Someone else has just changed the decision on run {run_id}. Reload to see it, then decide again."
+
+
+def _text(text: str | None, *, required: bool) -> str | None:
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput("The comment is empty. Write what you want to say (a rejection needs a reason).",
+                           code="empty_comment")
+    if len(text) > MAX_CHARS:
+        raise InvalidInput(f"The comment has {len(text):,} characters; the limit is {MAX_CHARS:,}. "
+                           "Shorten it or split it in two.", code="comment_too_long", value=len(text))
+    return text or None
+
+
+def _insert(con, run_id: str, body: str | None, decision: str | None, user: str | None) -> None:
+    con.execute("INSERT INTO run_comments (run_id, author, body, decision) VALUES (?, ?, ?, ?)",
+                [run_id, user or config.default_user(), body, decision])

@@ -1,0 +1,45 @@
+"""Per-user preferences (audience modality, language), stored in DuckDB so they survive restarts."""
+
+from core.foundation import db
+from core.foundation.errors import InvalidInput
+
+PREFERENCES = {
+    "audience": {"default": "analyst", "allowed": ["stakeholder", "analyst", "expert"]},
+    "language": {"default": "en", "allowed": ["en", "pt"]},
+}
+
+
+def _check_user(user: str) -> str:
+    user = (user or "").strip()
+    if not user:
+        raise InvalidInput("A user name cannot be empty. Type your name and try again.", code="empty_user")
+    return user
+
+
+def get_preferences(user: str) -> dict:
+    user = _check_user(user)
+    prefs = {key: spec["default"] for key, spec in PREFERENCES.items()}
+    with db.connect() as con:
+        rows = con.execute(
+            "SELECT key, value FROM user_settings WHERE user_name = ?", [user]
+        ).fetchall()
+    prefs.update({k: v for k, v in rows if k in PREFERENCES})
+    return prefs
+
+
+def set_preference(user: str, *, key: str, value: str) -> dict:
+    user = _check_user(user)
+    if key not in PREFERENCES:
+        raise InvalidInput(f"Unknown preference '{key}'. Preferences are: {', '.join(PREFERENCES)}.",
+                           code="unknown_preference", value=key)
+    allowed = PREFERENCES[key]["allowed"]
+    if value not in allowed:
+        raise InvalidInput(f"'{value}' is not a valid {key}. Choose one of: {', '.join(allowed)}.",
+                           code="invalid_preference", value=value)
+    with db.connect() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO user_settings (user_name, key, value, updated_at) "
+            "VALUES (?, ?, ?, current_timestamp)",
+            [user, key, value],
+        )
+    return get_preferences(user)

@@ -1,0 +1,76 @@
+"""The embedded executor: each run is its own OS process (and process group) on this machine."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[3]
+CANCEL_GRACE_SECONDS = 2.0  # SIGTERM first, then SIGKILL: the whole tree is gone within ~3 s
+
+
+class LocalProcessExecutor:
+    """Runs `python -m core.training.worker RUN_DIR` in a new session."""
+
+    name = "local"
+
+    def __init__(self, worker_module: str = "core.training.worker"):
+        self.worker_module = worker_module
+
+    def submit(self, run_id: str, run_dir: Path) -> dict:
+        log = open(run_dir / "worker.log", "ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", self.worker_module, str(run_dir)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, start_new_session=True,  # survives an app restart; cancel kills the group
+        )
+        log.close()
+        # Reap the child when it ends, so a long-lived app never collects zombies.
+        threading.Thread(target=proc.wait, daemon=True).start()
+        try:
+            created = psutil.Process(proc.pid).create_time()
+        except psutil.Error:
+            created = None
+        return {"executor": self.name, "pid": proc.pid, "create_time": created}
+
+    def _process(self, handle: dict) -> psutil.Process | None:
+        try:
+            proc = psutil.Process(handle["pid"])
+            if handle.get("create_time") and abs(proc.create_time() - handle["create_time"]) > 1:
+                return None  # the pid was reused by another program
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return None
+            return proc
+        except (psutil.Error, KeyError, TypeError):
+            return None
+
+    def is_alive(self, handle: dict) -> bool:
+        return self._process(handle) is not None
+
+    def cancel(self, handle: dict) -> None:
+        """Stop the worker and every process it started (AutoGluon may fork helpers)."""
+        proc = self._process(handle)
+        if proc is None:
+            return
+        tree = [proc, *proc.children(recursive=True)]
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        for p in tree:
+            try:
+                p.terminate()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(tree, timeout=CANCEL_GRACE_SECONDS)
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(alive, timeout=2)

@@ -1,0 +1,102 @@
+"""Actions on runs: plan (validate only), start (or queue), cancel, and wait for the end.
+
+Each action writes what it means and nothing else; following a run's progress is
+core.training.sync's job, and showing it is core.training.views'.
+"""
+
+import json
+import platform
+import shutil
+import time
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata
+
+from core.foundation import config, db
+from core.foundation.db import quote_ident
+from core.foundation.errors import InvalidInput
+from core.training import resources, sync, views
+from core.training.executors import get_executor
+from core.training.plan import make_plan
+from core.training.spec import RunSpec, spec_json
+
+PACKAGES = ["autogluon.tabular", "lightgbm", "catboost", "xgboost", "scikit-learn", "pandas", "duckdb"]
+RUNS_FOLDER = "runs"
+
+
+def environment() -> dict:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "packages": versions, **resources.machine()}
+
+
+def plan(spec: RunSpec, *, lang: str = "en") -> dict:
+    """Validate without starting anything (the run form's preview, and `runs plan`)."""
+    return make_plan(spec, lang=lang)
+
+
+def start(spec: RunSpec, *, user: str | None = None) -> views.RunRecord:
+    """Validate, snapshot the data into a run folder, record the run, and start or queue it."""
+    the_plan = make_plan(spec)
+    run_id = "run_" + datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S_") + uuid.uuid4().hex[:4]
+    run_dir = f"{RUNS_FOLDER}/{run_id}"  # relative to the workspace
+    folder = views.run_folder(run_dir)
+    folder.mkdir(parents=True)
+    try:
+        with db.connect() as con:
+            table = con.execute("SELECT table_name FROM datasets WHERE dataset_id = ?",
+                                [the_plan["dataset_id"]]).fetchone()[0]
+            con.execute(f"COPY (SELECT * FROM {quote_ident(table)}) TO ? (FORMAT parquet)",
+                        [str(folder / "data.parquet")])
+        worker_plan = {**the_plan, "run_id": run_id}
+        (folder / "plan.json").write_text(json.dumps(worker_plan, indent=2, default=str))
+        (folder / "spec.json").write_text(spec_json(spec))
+        with db.transaction() as con:
+            con.execute(
+                """INSERT INTO runs (run_id, dataset_id, dataset_hash, dataset_name, target, problem_type,
+                       eval_metric, goal, quality, time_limit, seed, status, spec, plan, environment,
+                       run_dir, parent_run_id, created_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)""",
+                [run_id, the_plan["dataset_id"], the_plan["dataset_hash"], the_plan["dataset_name"],
+                 spec.target, the_plan["problem_type"], the_plan["eval_metric"], the_plan["goal"],
+                 spec.quality, spec.time_limit, spec.seed, spec_json(spec),
+                 json.dumps(worker_plan, default=str), json.dumps(environment()), run_dir,
+                 spec.parent_run_id, user or config.default_user()],
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    sync.schedule()  # starting is this action's point: a free slot takes it at once
+    return views.load(run_id)
+
+
+def cancel(run_id: str) -> views.RunRecord:
+    """Stop a queued or running run; models trained so far stay in its folder."""
+    run = views.load(run_id)
+    if run.ended:
+        raise InvalidInput(f"Run {run_id} already ended ({run.status}); there is nothing to cancel.",
+                           code="run_ended", value=run_id)
+    if run.status == "running":
+        get_executor(run.executor_handle.get("executor")).cancel(run.executor_handle)
+        sync.ingest(run_id, run.folder)
+    sync.finish(run_id, "cancelled")
+    sync.sync(run_id)  # the worker is gone: release it, and hand its slot to the next run
+    return views.load(run_id)
+
+
+def wait(run_id: str, *, timeout: float | None = None, poll: float = 0.5) -> views.RunRecord:
+    """Drive sync until the run ends and its worker has reported everything (e.g. every model's
+    holdout score); the CLI's --wait."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        sync.sync()
+        run = views.load(run_id)
+        if run.ended and not run.executor_handle:
+            return run
+        if deadline and time.monotonic() > deadline:
+            return run
+        time.sleep(poll)

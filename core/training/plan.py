@@ -1,0 +1,220 @@
+"""From a RunSpec to a validated plan: problem type, metric, features and the AutoGluon call.
+
+Everything here runs before anything is written or started, so a bad spec costs nothing.
+"""
+
+import difflib
+
+import glossary
+from core.data import datasets
+from core.training import resources
+from core.foundation.errors import InvalidInput
+from core.data.quality import suggest_sensitive
+from core.training.spec import GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, RunSpec, parse_hyperparameters
+
+MAX_CLASSES = 100
+
+
+def _column(info: dict, name: str, role: str) -> dict:
+    for col in info["columns"]:
+        if col["name"] == name:
+            return col
+    names = [c["name"] for c in info["columns"]]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise InvalidInput(f"{role} column '{name}' not found in data set '{info['name']}'.{hint} "
+                       f"Columns are: {', '.join(names)}.", code="column_not_found", value=name)
+
+
+def problem_type(info: dict, target: str, *, metric: str | None = None) -> str:
+    """binary, multiclass or regression, from the target's values (and the metric, if given)."""
+    col = _column(info, target, "Target")
+    non_null = info["rows"] - col["missing"]
+    if non_null == 0:
+        raise InvalidInput(f"Target '{target}' is empty in every row, so there is nothing to learn from. "
+                           "Choose a column whose outcome is known for past cases.", code="target_empty", value=target)
+    if col["distinct"] < 2:
+        value = (col.get("top_values") or [{"value": col.get("min")}])[0]["value"]
+        raise InvalidInput(f"Target '{target}' has the same value ('{value}') in every row, so there is "
+                           "nothing to predict. Choose a column with at least two different values.",
+                           code="target_constant", value=target)
+    if col["type"] == "date":
+        raise InvalidInput(f"Target '{target}' holds dates; predict a number or a category instead "
+                           "(for example the number of days until the event).", code="target_is_date", value=target)
+    numeric = col["type"] == "number"
+    if metric in METRICS["regression"]:
+        if not numeric:
+            example = (col.get("top_values") or [{"value": "?"}])[0]["value"]
+            raise InvalidInput(f"Target '{target}' holds text (for example '{example}'), so it cannot be "
+                               f"predicted as a number with '{metric}'. Choose a goal for categories, "
+                               "or a numeric target.", code="target_is_text", value=target)
+        return "regression"
+    if col["distinct"] == 2:
+        return "binary"
+    wants_classes = metric is not None and metric not in METRICS["regression"]
+    if numeric and not wants_classes and (not col.get("integer") or col["distinct"] > 20):
+        return "regression"
+    if col["distinct"] > MAX_CLASSES:
+        raise InvalidInput(f"Target '{target}' has {col['distinct']} different values, too many to treat "
+                           f"as categories (at most {MAX_CLASSES}). Choose a goal for numbers or group "
+                           "the values first.", code="target_too_many_classes", value=target)
+    return "multiclass"
+
+
+def describe_problem(info: dict, target: str, *, kind: str, lang: str = "en") -> str:
+    col = _column(info, target, "Target")
+    tops = [str(v["value"]) for v in col.get("top_values", [])]
+    classes = ", ".join(tops[:4]) + (", ..." if col["distinct"] > 4 else "")
+    return glossary.story(f"problem_{kind}", lang, classes=classes, n=col["distinct"], target=target)
+
+
+def default_exclusions(info: dict) -> list[dict]:
+    """Pre-ticked exclusions: columns whose warnings say 'leave it out'."""
+    seen, out = set(), []
+    for w in info["warnings"]:
+        if w["exclude"] and w["column"] and w["column"] not in seen and w["column"] != info.get("target"):
+            seen.add(w["column"])
+            out.append({"column": w["column"], "kind": w["kind"], "reason": w["message"]})
+    return out
+
+
+def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
+    """Validate `spec` against its data set and return the plan the worker executes."""
+    info = datasets.show(spec.dataset_id, target=None)  # NotFound names the deleted/misspelt id
+    _column(info, spec.target, "Target")
+    info = datasets.show(info["dataset_id"], target=spec.target, lang=lang)
+    if spec.goal and spec.eval_metric:
+        raise InvalidInput("Give either a goal or a metric, not both.", code="goal_and_metric")
+    kind = problem_type(info, spec.target, metric=spec.eval_metric)
+    metric = _metric(spec, kind)
+    _check_numbers(spec)
+    for role, names in (("Excluded", spec.exclude), ("Sensitive", spec.sensitive)):
+        for name in names:
+            _column(info, name, role)
+    if spec.target in spec.exclude:
+        raise InvalidInput(f"The target '{spec.target}' cannot also be excluded. Remove it from the exclusions.",
+                           code="target_excluded", value=spec.target)
+    if spec.sample_weight:
+        col = _column(info, spec.sample_weight, "Sample-weight")
+        if col["type"] != "number" or spec.sample_weight == spec.target:
+            raise InvalidInput(f"Sample-weight column '{spec.sample_weight}' must be a numeric column "
+                               "other than the target.", code="bad_sample_weight", value=spec.sample_weight)
+    dropped = set(spec.exclude) | {spec.target, spec.sample_weight}
+    if not spec.sensitive_as_inputs:
+        dropped |= set(spec.sensitive)
+    features = [c["name"] for c in info["columns"] if c["name"] not in dropped]
+    if not features:
+        raise InvalidInput("Every column is excluded, so the model has nothing to learn from. "
+                           "Untick some exclusions.", code="nothing_to_learn_from")
+    estimate = resources.estimate(info["rows"], len(features), quality=spec.quality, time_limit=spec.time_limit,
+                                  memory_limit_gb=spec.memory_limit_gb)
+    if estimate["level"] == "refuse":
+        raise InvalidInput(" ".join(estimate["messages"]) + " Instead, "
+                           + " or ".join(estimate["suggestions"]) + ".",
+                           code="not_enough_memory", value=estimate["memory_needed_gb"])
+    return {
+        "dataset_id": info["dataset_id"],
+        "dataset_name": info["name"],
+        "dataset_hash": info["content_hash"],
+        "label": spec.target,
+        "problem_type": kind,
+        "problem_sentence": describe_problem(info, spec.target, kind=kind, lang=lang),
+        "goal": spec.goal if not spec.eval_metric else None,
+        "eval_metric": metric,
+        "features": features,
+        "excluded": sorted(set(spec.exclude)),
+        "sensitive": list(spec.sensitive),
+        "suggested_exclusions": default_exclusions(info),
+        "warnings": [{"kind": w["kind"], "column": w.get("column")} for w in info["warnings"]],
+        "suggested_sensitive": suggest_sensitive({"columns": info["columns"]}),
+        "sample_weight": spec.sample_weight,
+        "holdout": spec.holdout,
+        "seed": spec.seed,
+        "fit_kwargs": _fit_kwargs(spec),
+        "model_families": spec.model_families,
+        "estimate": estimate,
+        "rows": info["rows"],
+    }
+
+
+def _metric(spec: RunSpec, kind: str) -> str:
+    if spec.eval_metric:
+        if spec.eval_metric not in METRICS[kind]:
+            raise InvalidInput(f"Metric '{spec.eval_metric}' does not fit a {kind} problem. "
+                               f"Choose one of: {', '.join(METRICS[kind])}.",
+                               code="metric_does_not_fit", value=spec.eval_metric)
+        return spec.eval_metric
+    goals = GOALS[kind]
+    goal = spec.goal or next(iter(goals))
+    if goal not in goals:
+        raise InvalidInput(f"Goal '{goal}' does not fit a {kind} problem. Choose one of: {', '.join(goals)}.",
+                           code="goal_does_not_fit", value=goal)
+    spec.goal = goal
+    return goals[goal]
+
+
+def _check_numbers(spec: RunSpec) -> None:
+    def bad(message):
+        raise InvalidInput(message)
+
+    if not isinstance(spec.time_limit, (int, float)) or spec.time_limit <= 0:
+        bad(f"The time limit must be more than 0 seconds; it is {spec.time_limit}. Give for example 60.")
+    if not 0.05 <= spec.holdout <= 0.5:
+        bad(f"The holdout share must be between 0.05 and 0.5; it is {spec.holdout}. The usual value is 0.2.")
+    if spec.quality not in QUALITIES:
+        bad(f"Quality '{spec.quality}' is not known. Choose one of: {', '.join(QUALITIES)}.")
+    if spec.preset and spec.preset not in PRESETS:
+        bad(f"Preset '{spec.preset}' is not offered. Choose one of: {', '.join(PRESETS)}.")
+    unknown = [f for f in spec.model_families or [] if f not in MODEL_FAMILIES]
+    if unknown:
+        bad(f"Unknown model families: {', '.join(unknown)}. Families are: {', '.join(MODEL_FAMILIES)}.")
+    if spec.model_families is not None and not spec.model_families:
+        bad("Choose at least one model family.")
+    if spec.hyperparameters is not None:
+        parse_hyperparameters_dict(spec.hyperparameters)
+    if spec.num_bag_folds is not None and spec.num_bag_folds not in (0, *range(2, 11)):
+        bad(f"Bagging folds must be 0 (off) or between 2 and 10; it is {spec.num_bag_folds}.")
+    if spec.num_stack_levels is not None and not 0 <= spec.num_stack_levels <= 3:
+        bad(f"Stack levels must be between 0 and 3; it is {spec.num_stack_levels}.")
+    if (spec.num_stack_levels or 0) > 0 and spec.num_bag_folds == 0:
+        bad("Stacking needs bagging: with stack levels above 0, set bagging folds to 2 or more.")
+    if spec.dynamic_stacking and spec.num_stack_levels == 0:
+        bad("Dynamic stacking decides how many stack levels to use, so it cannot be on with stack levels "
+            "fixed at 0. Turn one of them off.")
+    if spec.infer_limit is not None and spec.infer_limit <= 0:
+        bad(f"The prediction-time limit must be more than 0 seconds per row; it is {spec.infer_limit}.")
+    cores = resources.machine()["cores"]
+    if spec.num_cpus is not None and not 1 <= spec.num_cpus <= cores:
+        bad(f"CPU limit must be between 1 and {cores} on this machine; it is {spec.num_cpus}.")
+    if spec.memory_limit_gb is not None and spec.memory_limit_gb <= 0:
+        bad(f"The memory limit must be more than 0 GB; it is {spec.memory_limit_gb}.")
+
+
+def parse_hyperparameters_dict(value: dict) -> dict:
+    import json
+
+    return parse_hyperparameters(json.dumps(value))
+
+
+def _fit_kwargs(spec: RunSpec) -> dict:
+    """The keyword arguments of TabularPredictor.fit, exactly as the worker passes them."""
+    kwargs = {"time_limit": float(spec.time_limit), "presets": spec.preset or QUALITIES[spec.quality]}
+    if spec.hyperparameters:
+        kwargs["hyperparameters"] = spec.hyperparameters
+    else:
+        kwargs["included_model_types"] = list(spec.model_families or MODEL_FAMILIES)
+    optional = {
+        "num_bag_folds": spec.num_bag_folds,
+        "num_stack_levels": spec.num_stack_levels,
+        "dynamic_stacking": spec.dynamic_stacking,
+        "infer_limit": spec.infer_limit,
+        "calibrate_decision_threshold": spec.calibrate_decision_threshold,
+        "num_cpus": spec.num_cpus,
+        "memory_limit": spec.memory_limit_gb,
+    }
+    kwargs.update({k: v for k, v in optional.items() if v is not None})
+    if spec.dynamic_stacking is None and spec.quality != "fast" and spec.time_limit < 900:
+        # DyStack spends a quarter of the budget on a trial fit whose models are thrown away;
+        # on short budgets that time is better spent on the models that are kept.
+        kwargs["dynamic_stacking"] = False
+    return kwargs

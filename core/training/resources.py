@@ -1,0 +1,66 @@
+"""Will a run fit this machine? Rough memory and time estimates, said before launch."""
+
+import os
+
+import psutil
+
+from core.foundation import config
+
+BASE_PROCESS_GB = 0.7  # a worker with AutoGluon imported, before any data
+# Copies of the training frame a fit holds at its peak (bagging keeps fold models around).
+MEMORY_FACTOR = {"fast": 8, "balanced": 14, "best": 20}
+BAGGED = {"fast": False, "balanced": True, "best": True}
+
+
+def machine() -> dict:
+    memory = psutil.virtual_memory()
+    return {
+        "cores": os.cpu_count() or 1,
+        "memory_total_gb": round(memory.total / 1e9, 1),
+        "memory_available_gb": round(memory.available / 1e9, 1),
+    }
+
+
+def max_parallel_runs() -> int:
+    explicit = config.SETTINGS["COMMONGROUND_MAX_PARALLEL_RUNS"].value().strip()
+    if explicit:
+        return max(1, int(explicit))
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
+             memory_limit_gb: float | None = None) -> dict:
+    """Memory and time needs; level is ok, warn or refuse, with sentences that say why."""
+    info = machine()
+    data_gb = rows * max(columns, 1) * 8 / 1e9
+    need_gb = BASE_PROCESS_GB + data_gb * MEMORY_FACTOR.get(quality, 14)
+    have_gb = min(info["memory_available_gb"], memory_limit_gb or float("inf"))
+    # One gradient-boosting model on this much data, on the cores we have.
+    first_model_s = 2 + rows * max(columns, 1) / 1.5e6 * (8 if BAGGED.get(quality) else 1)
+    level, messages, suggestions = "ok", [], []
+    if need_gb > 0.9 * have_gb:
+        level = "refuse"
+        fit_rows = int(rows * max(0.9 * have_gb - BASE_PROCESS_GB, 0) / max(need_gb - BASE_PROCESS_GB, 1e-9))
+        messages.append(f"This run needs about {need_gb:.1f} GB of memory but only {have_gb:.1f} GB "
+                        "are free.")
+        if quality != "fast":
+            suggestions.append("choose the 'fast' quality level")
+        suggestions.append(f"sample the data to about {max(fit_rows, 0):,} rows")
+    elif need_gb > 0.5 * have_gb:
+        level = "warn"
+        messages.append(f"This run may use about {need_gb:.1f} GB of the {have_gb:.1f} GB of free "
+                        "memory; other runs may have to wait.")
+    if time_limit < first_model_s:
+        level = "warn" if level == "ok" else level
+        messages.append(f"The time budget ({time_limit:g} s) may end before the first model is "
+                        f"trained; about {first_model_s:.0f} s are needed.")
+        suggestions.append("give it more time" + (" or choose 'fast'" if quality != "fast" else ""))
+    return {
+        "level": level,
+        "memory_needed_gb": round(need_gb, 2),
+        "memory_available_gb": round(have_gb, 1),
+        "first_model_seconds": round(first_model_s, 1),
+        "cores": info["cores"],
+        "messages": messages,
+        "suggestions": suggestions,
+    }

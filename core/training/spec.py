@@ -1,0 +1,133 @@
+"""What a training run is asked to do: goals in words, quality levels, and the validated spec.
+
+Like a scikit-learn estimator, RunSpec only stores what it is given; `validate` checks it
+against the data set when work starts, with messages that list the allowed values.
+"""
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+import yaml
+
+from core.foundation.errors import InvalidInput
+
+# Goals in words -> AutoGluon eval_metric, per problem type (first is the default).
+GOALS = {
+    "binary": {
+        "most_correct": "accuracy",
+        "best_ranking": "roc_auc",
+        "catch_positives": "f1",
+        "balanced_classes": "balanced_accuracy",
+    },
+    "multiclass": {
+        "most_correct": "accuracy",
+        "balanced_classes": "balanced_accuracy",
+        "catch_positives": "f1_macro",
+    },
+    "regression": {
+        "typical_error": "mean_absolute_error",
+        "avoid_big_errors": "root_mean_squared_error",
+        "explained_share": "r2",
+    },
+}
+# Every metric an expert may pick, per problem type (AutoGluon names).
+METRICS = {
+    "binary": ["accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall",
+               "log_loss", "mcc", "average_precision"],
+    "multiclass": ["accuracy", "balanced_accuracy", "f1_macro", "f1_micro", "f1_weighted",
+                   "log_loss", "mcc", "roc_auc_ovo", "roc_auc_ovr"],
+    "regression": ["mean_absolute_error", "root_mean_squared_error", "mean_squared_error",
+                   "r2", "median_absolute_error", "mean_absolute_percentage_error"],
+}
+# Quality levels -> AutoGluon presets sized for a small machine.
+QUALITIES = {"fast": "medium_quality", "balanced": "good_quality", "best": "best_quality"}
+PRESETS = ["medium_quality", "good_quality", "high_quality", "best_quality"]
+# The hyperparameter set each preset uses, so chosen families can be added with their defaults.
+PRESET_HYPERPARAMETERS = {"medium_quality": "default", "good_quality": "light", "high_quality": "zeroshot",
+                          "best_quality": "zeroshot"}
+# Tree and linear families only: they need no PyTorch.
+MODEL_FAMILIES = {
+    "GBM": "LightGBM", "CAT": "CatBoost", "XGB": "XGBoost", "RF": "Random forest",
+    "XT": "Extra trees", "KNN": "Nearest neighbours", "LR": "Linear model",
+}
+TIME_BUDGETS = [60, 300, 900, 3600]
+
+
+@dataclass
+class RunSpec:
+    dataset_id: str
+    target: str
+    goal: str | None = None
+    eval_metric: str | None = None
+    quality: str = "balanced"
+    time_limit: float = 60
+    exclude: list[str] = field(default_factory=list)
+    sensitive: list[str] = field(default_factory=list)
+    sensitive_as_inputs: bool = False
+    holdout: float = 0.2
+    seed: int = 0
+    # Expert controls; None means "let the preset decide".
+    preset: str | None = None
+    model_families: list[str] | None = None
+    hyperparameters: dict | None = None
+    num_bag_folds: int | None = None
+    num_stack_levels: int | None = None
+    dynamic_stacking: bool | None = None
+    infer_limit: float | None = None
+    calibrate_decision_threshold: bool | None = None
+    sample_weight: str | None = None
+    num_cpus: int | None = None
+    memory_limit_gb: float | None = None
+    parent_run_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunSpec":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidInput(f"Unknown run settings: {', '.join(unknown)}. Known settings are: "
+                               f"{', '.join(sorted(known))}.", code="unknown_run_setting", value=unknown)
+        return cls(**data)
+
+
+def parse_hyperparameters(text: str) -> dict:
+    """Per-family hyperparameters from YAML or JSON text; the error names the line."""
+    try:
+        value = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "it is not valid YAML or JSON"
+        raise InvalidInput(f"The hyperparameters do not parse{where}: {problem}. "
+                           "Write a mapping such as 'GBM: {num_leaves: 64}'.",
+                           code="hyperparameters_do_not_parse") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("The hyperparameters must be a mapping from model family to settings, "
+                           f"such as 'GBM: {{num_leaves: 64}}', not {type(value).__name__}.",
+                           code="hyperparameters_not_a_mapping")
+    bad = [k for k in value if k not in MODEL_FAMILIES]
+    if bad:
+        raise InvalidInput(f"Unknown model families in the hyperparameters: {', '.join(map(str, bad))}. "
+                           f"Families are: {', '.join(MODEL_FAMILIES)}.", code="unknown_model_family", value=bad)
+    for family, settings in value.items():
+        if not isinstance(settings, (dict, list)):
+            raise InvalidInput(f"The settings for {family} must be a mapping (or a list of mappings), "
+                               f"not '{settings}'.", code="hyperparameters_not_a_mapping", value=family)
+    return value
+
+
+def load_hyperparameters_file(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return parse_hyperparameters(fh.read())
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read the hyperparameter file '{path}': {exc.strerror}. "
+                           "Check the path.", code="unreadable_file", value=path) from None
+
+
+def spec_json(spec: RunSpec) -> str:
+    return json.dumps(spec.to_dict(), sort_keys=True)

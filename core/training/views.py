@@ -1,0 +1,236 @@
+"""Read-only views of runs: one typed record per run, loaded from DuckDB and nothing else.
+
+Nothing here ingests events, starts a worker or touches a run folder: showing a run is a read.
+Events reach DuckDB through core.training.sync, run by the app's scheduler loop and the CLI.
+"""
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.foundation import config, db
+from core.foundation.errors import NotFound
+
+TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
+STATUSES = ("queued", "running", *TERMINAL)
+MODEL_COLUMNS = ("model, score_val, score_test, fit_time, predict_time, stack_level, refit_model, "
+                 "predict_ms_per_1000, disk_mb, recorded_at")
+FAILURE_WORDS = {
+    "NotEnoughMemoryError": "skipped: this machine did not have enough free memory for it",
+    "NotEnoughCudaMemoryError": "skipped: not enough GPU memory",
+    "TimeLimitExceeded": "stopped: the time budget ran out before it finished",
+    "ImportError": "skipped: a package it needs is not installed",
+    "ModuleNotFoundError": "skipped: a package it needs is not installed",
+    "NoValidFeatures": "skipped: none of the columns suits this kind of model",
+    "NoGPUError": "skipped: it needs a GPU and this machine has none",
+    "InsufficientTime": "skipped: too little time was left to train it",
+}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything pages and the CLI show about one run. `chosen_model` is the model in use
+    (a person's choice, else AutoGluon's pick); AutoGluon's own pick is `autogluon_best`."""
+
+    run_id: str
+    status: str
+    dataset_id: str
+    dataset_name: str
+    target: str
+    problem_type: str
+    problem_sentence: str | None
+    goal: str | None
+    eval_metric: str
+    quality: str
+    time_limit: float
+    seed: int
+    first_model_seconds: float | None
+    elapsed_seconds: float | None
+    current_model: str | None
+    chosen_model: str | None
+    autogluon_best: str | None
+    threshold: float | None
+    choice: dict
+    models: list[dict]
+    holdout_metrics: dict
+    failures: list[dict]
+    error: str | None
+    status_sentence: str
+    excluded: list[str]
+    data_warnings: list[dict]
+    sensitive: list[str]
+    features: list[str]
+    details: dict
+    spec: dict
+    fit_kwargs: dict | None
+    environment: dict
+    parent_run_id: str | None
+    run_dir: str
+    decision: str
+    created_by: str | None
+    created_at: str
+    executor_handle: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def folder(self) -> Path:
+        """The run folder (stored relative to the workspace)."""
+        return run_folder(self.run_dir)
+
+    @property
+    def has_model(self) -> bool:
+        """A run with a model to read: succeeded, or cancelled after some models finished."""
+        return has_model(self.status, len(self.models))
+
+    @property
+    def features_used(self) -> list[str]:
+        """The columns the model reads: AutoGluon's own list once known, else the plan's."""
+        return self.details.get("features_used") or self.features
+
+    @property
+    def ended(self) -> bool:
+        return self.status in TERMINAL
+
+    def predicting_model(self, model: str | None = None) -> str | None:
+        """The model that predicts for a leaderboard row: its refit twin when it has one."""
+        model = model or self.chosen_model
+        for m in self.models:
+            if m["model"] == model:
+                return m.get("refit_model") or model
+        return model
+
+    def to_json(self) -> dict:
+        """The `runs show --json` fields (the CLI adds `summary`)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "executor_handle"}
+        out["run_dir"] = str(self.folder)
+        return out
+
+
+def has_model(status: str, model_count: int) -> bool:
+    """The one rule for "has a model": succeeded, or cancelled after some models finished."""
+    return status in ("succeeded", "cancelled") and model_count > 0
+
+
+def run_folder(run_dir: str) -> Path:
+    path = Path(run_dir)
+    return path if path.is_absolute() else config.home() / path
+
+
+def row(con, run_id: str) -> dict:
+    """The raw `runs` row; NotFound names recent runs."""
+    cur = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
+    found = cur.fetchone()
+    if found is None:
+        known = [r for (r,) in con.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 5").fetchall()]
+        raise NotFound(f"No run '{run_id}'. Recent runs are: {', '.join(known) or 'none yet'}. "
+                       "List them with 'python -m core runs list'.", code="run_not_found", value=run_id)
+    return dict(zip([d[0] for d in cur.description], found))
+
+
+def load(run_id: str) -> RunRecord:
+    """One run, read from DuckDB (pages load it once per rerun and pass it on)."""
+    with db.connect() as con:
+        run = row(con, run_id)
+        cur = con.execute(f"SELECT {MODEL_COLUMNS} FROM run_models WHERE run_id = ? ORDER BY recorded_at, model",
+                          [run_id])
+        models = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+        picked = con.execute(
+            "SELECT model, threshold, reason, chosen_by, chosen_at FROM run_choices WHERE run_id = ? "
+            "ORDER BY chosen_at DESC, rowid DESC LIMIT 1", [run_id]).fetchone()
+    started, first, ended = run["started_at"], run["first_model_at"], run["ended_at"]
+    for m in models:
+        recorded = m.pop("recorded_at")
+        m["seconds_after_launch"] = None if not (started and recorded) else round(recorded - started, 2)
+    details = json.loads(run["details"] or "{}")
+    choice = _choice(run, models, picked)
+    plan = json.loads(run["plan"])
+    return RunRecord(
+        run_id=run_id, status=run["status"], dataset_id=run["dataset_id"], dataset_name=run["dataset_name"],
+        target=run["target"], problem_type=run["problem_type"], problem_sentence=plan.get("problem_sentence"),
+        goal=run["goal"], eval_metric=run["eval_metric"], quality=run["quality"], time_limit=run["time_limit"],
+        seed=run["seed"],
+        first_model_seconds=None if not (first and started) else round(first - started, 2),
+        elapsed_seconds=None if not started else round((ended or time.time()) - started, 1),
+        current_model=run["current_model"], chosen_model=choice["model"], autogluon_best=run["autogluon_best"],
+        threshold=choice["threshold"], choice=choice, models=models,
+        holdout_metrics=json.loads(run["holdout_metrics"] or "null") or {},
+        failures=[{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
+        error=run["error"], status_sentence=status_sentence(run, models),
+        excluded=plan.get("excluded", []), data_warnings=plan.get("warnings", []),
+        sensitive=plan.get("sensitive", []), features=plan.get("features", []), details=details,
+        spec=json.loads(run["spec"]), fit_kwargs=plan.get("fit_kwargs"), environment=json.loads(run["environment"]),
+        parent_run_id=run["parent_run_id"], run_dir=run["run_dir"], decision=run["decision"] or "draft",
+        created_by=run["created_by"], created_at=run["created_at"].isoformat(timespec="seconds"),
+        executor_handle=json.loads(run["executor_handle"] or "{}"),
+    )
+
+
+def _shown_name(best: str | None, models: list[dict]) -> str | None:
+    """AutoGluon's pick may be a refit '_FULL' twin; the leaderboard shows it by its bagged name."""
+    return next((m["model"] for m in models if best in (m["model"], m.get("refit_model"))), best)
+
+
+def _choice(run: dict, models: list[dict], picked) -> dict:
+    """The model (and threshold) in use: a person's latest choice, else AutoGluon's best."""
+    if picked:
+        model, threshold, reason, who, when = picked
+        return {"model": model, "threshold": threshold, "reason": reason, "chosen_by": who,
+                "chosen_at": when.isoformat(timespec="seconds")}
+    return {"model": _shown_name(run["autogluon_best"], models) if run["autogluon_best"] else
+            (models[0]["model"] if models else None),
+            "threshold": 0.5 if run["problem_type"] == "binary" else None,
+            "reason": "AutoGluon's best model on validation", "chosen_by": "autogluon", "chosen_at": None}
+
+
+def status_sentence(run: dict, models: list[dict]) -> str:
+    """One plain sentence about where the run stands."""
+    status = run["status"]
+    if status == "queued":
+        return "Waiting for a free slot; it starts when a running run ends."
+    if status == "running":
+        return f"{len(models)} models trained so far." + (
+            f" Now training {run['current_model']}." if run["current_model"] else "")
+    if status == "succeeded":
+        metrics = json.loads(run["holdout_metrics"] or "{}")
+        score = metrics.get(run["eval_metric"])
+        shown = "" if score is None else f" scores {score:.3g} {run['eval_metric']} on the holdout rows it never saw"
+        best = _shown_name(run["autogluon_best"], models)
+        return f"{len(models)} models trained; AutoGluon's best model, {best},{shown}."
+    if status == "cancelled":
+        if not models:
+            return "No model had finished training."
+        return f"{len(models)} models had finished; they are kept and can be used."
+    return run["error"] or status
+
+
+def plain_reason(failure: dict) -> str:
+    """AutoGluon's exception type for a model, as a phrase a person can read."""
+    words = FAILURE_WORDS.get(failure.get("exc_type"))
+    if words:
+        return words
+    detail = (failure.get("detail") or failure.get("exc_type") or "an unknown error").strip()
+    return f"failed with an error: {detail}"
+
+
+def list_runs() -> list[dict]:
+    """Every run, newest first, as short rows (for pickers and `runs list`)."""
+    with db.connect() as con:
+        cur = con.execute(
+            """SELECT r.run_id, r.status, r.dataset_id, r.dataset_name, r.target, r.problem_type,
+                      r.eval_metric, r.quality, r.time_limit, r.autogluon_best, r.decision, r.created_by,
+                      r.created_at, r.started_at, r.ended_at, r.parent_run_id, count(m.model) AS models
+               FROM runs r LEFT JOIN run_models m USING (run_id)
+               GROUP BY ALL ORDER BY r.created_at DESC, r.run_id DESC""")
+        rows = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    for r in rows:
+        r["created_at"] = r["created_at"].isoformat(timespec="seconds")
+        r["decision"] = r["decision"] or "draft"
+        started, ended = r.pop("started_at"), r.pop("ended_at")
+        r["elapsed_seconds"] = None if not started else round((ended or time.time()) - started, 1)
+        r["has_model"] = has_model(r["status"], r["models"])
+    return rows
+
+
+def with_results() -> list[dict]:
+    """Runs with a model to read, newest first."""
+    return [r for r in list_runs() if r["has_model"]]

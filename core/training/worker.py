@@ -1,0 +1,134 @@
+"""One training run, in its own process: `python -m core.worker RUN_DIR`.
+
+It executes the plan the launcher wrote (plan.json) and reports through events.jsonl in
+the run folder. It never opens the database: the app's scheduler loop (or the CLI's sync)
+ingests the events, so a worker can run on any machine that sees the run folder.
+"""
+
+import json
+import logging
+import os
+import sys
+import traceback
+from importlib import metadata
+from pathlib import Path
+
+from core.analysis.metrics import greater_is_better, natural
+from core.foundation.events import EventLog
+
+
+def _folder_mb(path: Path) -> float | None:
+    """Size on disk of a model's folder (an ensemble's own folder holds only its weights)."""
+    if not path.exists():
+        return None
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def _fit_kwargs(plan: dict) -> dict:
+    """The plan's fit arguments. Families picked by a person get the preset's settings for them,
+    or AutoGluon's defaults where the preset has none (LR and KNN are in no preset)."""
+    kwargs = dict(plan["fit_kwargs"])
+    families = plan.get("model_families")
+    if families and "hyperparameters" not in kwargs:
+        from autogluon.tabular.configs.hyperparameter_configs import get_hyperparameter_config
+
+        from core.training.spec import PRESET_HYPERPARAMETERS
+
+        base = get_hyperparameter_config(PRESET_HYPERPARAMETERS.get(kwargs["presets"], "default"))
+        kwargs["hyperparameters"] = {family: base.get(family, {}) for family in families}
+    return kwargs
+
+
+def _leaderboard_rows(board, greater: bool, holdout_rows: int, models_dir: Path) -> list[dict]:
+    """One row per model. A bagged model that was refit on all training data (its '_FULL' twin,
+    the one that predicts) shows the twin's holdout score, speed and size on its own row."""
+    rows = {r.model: r for r in board.itertuples()}
+    out = []
+    for name, r in rows.items():
+        if name.endswith("_FULL") and name[: -len("_FULL")] in rows:
+            continue
+        twin = rows.get(name + "_FULL")
+        scored = twin if twin is not None else r
+        test_time = natural(scored.pred_time_test, True)
+        out.append({"model": name, "score_val": natural(r.score_val, greater),
+                    "score_test": natural(scored.score_test, greater), "fit_time": r.fit_time,
+                    "predict_time": r.pred_time_val, "stack_level": int(r.stack_level),
+                    "refit_model": twin.model if twin is not None else None,
+                    "predict_ms_per_1000": None if test_time is None else 1e6 * test_time / max(holdout_rows, 1),
+                    "disk_mb": _folder_mb(models_dir / scored.model)})
+    return out
+
+
+class _DropTorchNoise(logging.Filter):
+    def filter(self, record):
+        return "import torch" not in record.getMessage()
+
+
+def run(run_dir: Path) -> None:
+    events = EventLog(run_dir / "events.jsonl")
+    plan = json.loads((run_dir / "plan.json").read_text())
+    events.emit("started", pid=os.getpid())
+    for handler in logging.getLogger().handlers + [logging.getLogger("autogluon")]:
+        handler.addFilter(_DropTorchNoise())
+    try:
+        import numpy as np
+        import pandas as pd
+        from autogluon.tabular import TabularPredictor
+        from sklearn.model_selection import train_test_split
+
+        from core.training.progress import Progress
+
+        label, problem_type = plan["label"], plan["problem_type"]
+        data = pd.read_parquet(run_dir / "data.parquet")
+        data = data[data[label].notna()].reset_index(drop=True)
+        stratify = None
+        if problem_type != "regression" and data[label].value_counts().min() >= 2:
+            stratify = data[label]
+        train, holdout = train_test_split(data, test_size=plan["holdout"], random_state=plan["seed"],
+                                          stratify=stratify)
+        pd.DataFrame({"row": holdout.index}).to_parquet(run_dir / "holdout_rows.parquet")
+        columns = plan["features"] + [label] + ([plan["sample_weight"]] if plan.get("sample_weight") else [])
+        train, holdout = train[columns], holdout[columns]
+        greater = greater_is_better(plan["eval_metric"], problem_type)
+        events.emit("split", train_rows=len(train), holdout_rows=len(holdout))
+
+        predictor = TabularPredictor(
+            label=label, problem_type=problem_type, eval_metric=plan["eval_metric"],
+            path=str(run_dir / "model"), sample_weight=plan.get("sample_weight"), verbosity=2,
+        )
+        predictor.fit(train, callbacks=[Progress(events, greater)], **_fit_kwargs(plan))
+
+        metrics = predictor.evaluate(holdout, silent=True)
+        holdout_metrics = {
+            name: natural(value, greater_is_better(name, problem_type))
+            for name, value in metrics.items() if isinstance(value, (int, float, np.floating))
+        }
+        failures = predictor.model_failures(verbose=False)
+        failure_rows = [] if failures is None or len(failures) == 0 else [
+            {"model": str(r.get("model")), "exc_type": str(r.get("exc_type")),
+             "detail": str(r.get("exc_str") or ""), "lost_seconds": r.get("total_time")}
+            for r in failures.to_dict("records")
+        ]
+        # The run is done here: its chosen model is scored on the holdout.
+        events.emit(
+            "finished",
+            chosen_model=predictor.model_best,
+            holdout_metrics=holdout_metrics,
+            failures=failure_rows,
+            positive_class=str(predictor.positive_class) if problem_type == "binary" else None,
+            classes=[str(c) for c in predictor.class_labels] if predictor.class_labels else None,
+            features_used=list(predictor.features()),
+            features_dropped=sorted(set(plan["features"]) - set(predictor.features())),
+            autogluon_version=metadata.version("autogluon.tabular"),
+        )
+        # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
+        rows = _leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater, len(holdout),
+                                 Path(predictor.path) / "models")
+        events.emit("scored", models=rows)
+    except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
+        traceback.print_exc()
+        events.emit("failed", error=f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]))
