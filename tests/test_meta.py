@@ -162,3 +162,15 @@ def test_every_metric_key_in_core_has_a_term():
     assert {"accuracy", "roc_auc", "mean_absolute_error", "r2"} <= used  # the scan sees core's metrics
     missing = sorted(n for n in used if n.lower() not in known)
     assert not missing, f"metric keys in core/ without a glossary term (or alias): {missing}"
+
+
+def test_every_user_error_raised_in_core_has_a_stable_code():
+    """Automation reads error codes, so no raise of a UserError in core leaves its code to chance."""
+    bare = []
+    for path in CORE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and \
+                    getattr(node.exc.func, "id", None) in ("UserError", "InvalidInput", "NotFound", "WorkspaceBusy"):
+                if not any(k.arg == "code" for k in node.exc.keywords):
+                    bare.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not bare, bare

@@ -44,7 +44,8 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
             if time.monotonic() >= deadline:
                 raise WorkspaceBusy(
                     f"The workspace database {path} is busy in another process "
-                    f"for more than {config.lock_timeout():g} s. Try again in a moment."
+                    f"for more than {config.lock_timeout():g} s. Try again in a moment.",
+                    code="workspace_busy", value=str(path),
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.25)

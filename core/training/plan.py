@@ -154,40 +154,49 @@ def _metric(spec: RunSpec, kind: str) -> str:
 
 
 def _check_numbers(spec: RunSpec) -> None:
-    def bad(message):
-        raise InvalidInput(message)
+    def bad(message, setting, value=None):
+        raise InvalidInput(message, code=f"bad_{setting}", value=value)
 
     if not isinstance(spec.time_limit, (int, float)) or spec.time_limit <= 0:
-        bad(f"The time limit must be more than 0 seconds; it is {spec.time_limit}. Give for example 60.")
+        bad(f"The time limit must be more than 0 seconds; it is {spec.time_limit}. Give for example 60.",
+            "time_limit", spec.time_limit)
     if not 0.05 <= spec.holdout <= 0.5:
-        bad(f"The holdout share must be between 0.05 and 0.5; it is {spec.holdout}. The usual value is 0.2.")
+        bad(f"The holdout share must be between 0.05 and 0.5; it is {spec.holdout}. The usual value is 0.2.",
+            "holdout", spec.holdout)
     if spec.quality not in QUALITIES:
-        bad(f"Quality '{spec.quality}' is not known. Choose one of: {', '.join(QUALITIES)}.")
+        bad(f"Quality '{spec.quality}' is not known. Choose one of: {', '.join(QUALITIES)}.", "quality", spec.quality)
     if spec.preset and spec.preset not in PRESETS:
-        bad(f"Preset '{spec.preset}' is not offered. Choose one of: {', '.join(PRESETS)}.")
+        bad(f"Preset '{spec.preset}' is not offered. Choose one of: {', '.join(PRESETS)}.", "preset", spec.preset)
     unknown = [f for f in spec.model_families or [] if f not in MODEL_FAMILIES]
     if unknown:
-        bad(f"Unknown model families: {', '.join(unknown)}. Families are: {', '.join(MODEL_FAMILIES)}.")
+        bad(f"Unknown model families: {', '.join(unknown)}. Families are: {', '.join(MODEL_FAMILIES)}.",
+            "model_families", unknown)
     if spec.model_families is not None and not spec.model_families:
-        bad("Choose at least one model family.")
+        bad("Choose at least one model family.", "model_families", [])
     if spec.hyperparameters is not None:
         parse_hyperparameters_dict(spec.hyperparameters)
     if spec.num_bag_folds is not None and spec.num_bag_folds not in (0, *range(2, 11)):
-        bad(f"Bagging folds must be 0 (off) or between 2 and 10; it is {spec.num_bag_folds}.")
+        bad(f"Bagging folds must be 0 (off) or between 2 and 10; it is {spec.num_bag_folds}.",
+            "num_bag_folds", spec.num_bag_folds)
     if spec.num_stack_levels is not None and not 0 <= spec.num_stack_levels <= 3:
-        bad(f"Stack levels must be between 0 and 3; it is {spec.num_stack_levels}.")
+        bad(f"Stack levels must be between 0 and 3; it is {spec.num_stack_levels}.",
+            "num_stack_levels", spec.num_stack_levels)
     if (spec.num_stack_levels or 0) > 0 and spec.num_bag_folds == 0:
-        bad("Stacking needs bagging: with stack levels above 0, set bagging folds to 2 or more.")
+        bad("Stacking needs bagging: with stack levels above 0, set bagging folds to 2 or more.", "num_stack_levels",
+            spec.num_stack_levels)
     if spec.dynamic_stacking and spec.num_stack_levels == 0:
         bad("Dynamic stacking decides how many stack levels to use, so it cannot be on with stack levels "
-            "fixed at 0. Turn one of them off.")
+            "fixed at 0. Turn one of them off.", "dynamic_stacking", True)
     if spec.infer_limit is not None and spec.infer_limit <= 0:
-        bad(f"The prediction-time limit must be more than 0 seconds per row; it is {spec.infer_limit}.")
+        bad(f"The prediction-time limit must be more than 0 seconds per row; it is {spec.infer_limit}.", "infer_limit",
+            spec.infer_limit)
     cores = resources.machine()["cores"]
     if spec.num_cpus is not None and not 1 <= spec.num_cpus <= cores:
-        bad(f"CPU limit must be between 1 and {cores} on this machine; it is {spec.num_cpus}.")
+        bad(f"CPU limit must be between 1 and {cores} on this machine; it is {spec.num_cpus}.",
+            "num_cpus", spec.num_cpus)
     if spec.memory_limit_gb is not None and spec.memory_limit_gb <= 0:
-        bad(f"The memory limit must be more than 0 GB; it is {spec.memory_limit_gb}.")
+        bad(f"The memory limit must be more than 0 GB; it is {spec.memory_limit_gb}.", "memory_limit_gb",
+            spec.memory_limit_gb)
 
 
 def parse_hyperparameters_dict(value: dict) -> dict:
