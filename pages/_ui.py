@@ -143,6 +143,24 @@ def chart(spec, term_id: str, where=None, *, caption: str | None = None, link: b
         term_link(term_id, where)
 
 
+def run_label(run) -> str:
+    """How every run picker names a run: its name, author, status, decision, and a suspect mark."""
+    r = run if isinstance(run, dict) else run.to_json()
+    text = t("run_label", name=r["name"], who=r["created_by"] or "?", status=t("status_" + r["status"]),
+             decision=t("decision_" + (r.get("decision") or "draft")))
+    return f"{t('suspect_mark')} · {text}" if r.get("suspect") else text
+
+
+def suspect_banner(run: RunRecord) -> None:
+    """The banner every page that shows a suspect run's results carries, with the reasons."""
+    if run.suspect:
+        from core.reporting import narrative
+
+        reasons = narrative.suspect_reasons(run, ctx()["language"])
+        st.error(t("suspect_banner") + "\n\n" + "\n".join(f"- {plain(r)}" for r in reasons),
+                 icon=":material/warning:")
+
+
 def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = None) -> RunRecord:
     """Choose one run with results (newest first) and load its record, once for this rerun;
     with none, a hint and the page stops."""
@@ -150,7 +168,7 @@ def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = N
     if not finished:
         st.info(t(empty_key))
         st.stop()
-    labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['run_id']}" for r in finished}
+    labels = {r["run_id"]: run_label(r) for r in finished}
     if st.session_state.get(key) not in labels:
         st.session_state[key] = prefer if prefer in labels else next(iter(labels))
     run_id = st.selectbox(t(label_key), list(labels), key=key, format_func=labels.get)

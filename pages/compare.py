@@ -3,16 +3,19 @@
 import pandas as pd
 import streamlit as st
 
+import glossary
 from core.analysis import compare
+from core.reporting import narrative
 from core.training import views
-from pages._ui import attempt, plain, t, term_name
+from pages._ui import attempt, ctx, plain, run_label, t, term_name
 
 st.title(t("page_compare"))
 st.markdown(t("compare_intro"))
 finished = attempt(views.with_results) or []
-labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {r['quality']} · {r['run_id']}" for r in finished}
+labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {run_label(r)}" for r in finished}
 if len(finished) < 2:
-    st.info(t("compare_need_two"))
+    st.info(t("compare_need_two_next"))
+    st.page_link("pages/train.py", label=t("page_train"), icon=":material/model_training:")
     st.stop()
 picked = st.multiselect(t("compare_pick"), list(labels), placeholder=t("choose_options"),
                         default=compare.suggested(finished),
@@ -23,12 +26,21 @@ result = attempt(compare.compare, picked)
 if result is None:
     st.stop()
 metric = result["metric"]
-best = next(r for r in result["runs"] if r["run_id"] == result["best_run_id"])
-st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=plain(term_name(metric)),
-              run=best["run_id"], value=f"{best['metrics'].get(metric, float('nan')):.3g}"))
-table = pd.DataFrame([{"run": r["run_id"], "model": r["model"], "quality": r["quality"],
-                       "time_limit": r["time_limit"], **r["metrics"]} for r in result["runs"]])
-st.dataframe(table, hide_index=True, width="stretch")
+best = next((r for r in result["runs"] if r["run_id"] == result["best_run_id"]), None)
+if best is None:
+    st.warning(t("compare_none_best"), icon=":material/warning:")
+else:
+    st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=plain(term_name(metric)),
+                  run=plain(best["name"]), value=narrative.number(best["metrics"].get(metric, float("nan")),
+                                                                  ctx()["language"])))
+if any(r["suspect"] for r in result["runs"]):
+    st.error(t("suspect_banner"), icon=":material/warning:")
+names = {m: term_name(m) if m in glossary.terms() else m for r in result["runs"] for m in r["metrics"]}
+table = pd.DataFrame([{t("col_run"): r["name"], t("col_suspect"): t("suspect_mark") if r["suspect"] else "",
+                       t("col_model"): r["model"], **{names[m]: v for m, v in r["metrics"].items()}}
+                      for r in result["runs"]])
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={names[m]: st.column_config.NumberColumn(format="%.4g") for m in names})
 st.subheader(t("compare_differences"), anchor=False)
 if result["spec_differences"]:
     st.dataframe(pd.DataFrame(result["spec_differences"]).astype(str), hide_index=True, width="stretch")

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.reporting import charts
-from core.data import datasets
+from core.data import datasets, names
 from pages._ui import attempt, chart, ctx, help_for, num, plain, t, term_link, translator
 
 audience = ctx()["audience"]
@@ -18,7 +18,10 @@ if audience != "stakeholder":
             st.form("upload", clear_on_submit=True, border=False):
         uploaded = st.file_uploader(t("upload_label"), type=["csv", "tsv", "txt", "parquet", "xlsx"])
         name = st.text_input(t("upload_name"), placeholder=t("upload_name_placeholder"))
-        if st.form_submit_button(t("upload_button"), type="primary") and uploaded is not None:
+        pressed = st.form_submit_button(t("upload_button"), type="primary")
+        if pressed and uploaded is None:
+            st.warning(t("upload_no_file"), icon=":material/upload_file:")
+        if pressed and uploaded is not None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(uploaded.name).name
                 path.write_bytes(uploaded.getvalue())
@@ -109,7 +112,33 @@ with shown[2]:
         st.caption(t("rows_caption", shown=len(rows), rows=num(info["rows"])))
         st.dataframe(rows, hide_index=True, width="stretch")
 
+labels = attempt(names.for_dataset, dataset_id) or {"values": {}, "descriptions": {}}
+described = {c: d for c, d in labels["descriptions"].items() if d}
+if described:
+    with st.expander(t("descriptions_heading"), icon=":material/description:"):
+        for column, text in described.items():
+            st.text(f"{column}: {text}")  # typed by a person: shown as typed
 if audience == "expert":
+    with st.expander(t("names_heading"), icon=":material/label:"):
+        described_column = st.selectbox(t("col_column"), [c["name"] for c in info["columns"]],
+                                        key=f"describe_col_{dataset_id}")
+        text = st.text_input(t("description_label", column=described_column),
+                             value=labels["descriptions"].get(described_column, ""),
+                             key=f"describe_{dataset_id}_{described_column}")
+        if st.button(t("description_save"), key=f"describe_save_{dataset_id}") and attempt(
+                names.describe, dataset_id, described_column, text, user=ctx()["user"]):
+            st.rerun()
+        if target:
+            st.markdown(f"**{plain(t('value_names_heading', column=target))}**", help=t("value_names_help"))
+            column = next(c for c in info["columns"] if c["name"] == target)
+            current = labels["values"].get(target, {})
+            values = [str(v["value"]) for v in column.get("top_values", [])][:20]
+            typed = {v: st.text_input(v, value=current.get(v, ""), key=f"vname_{dataset_id}_{target}_{v}")
+                     for v in values}
+            if st.button(t("value_names_save"), key=f"vname_save_{dataset_id}") and attempt(
+                    names.set_value_names, dataset_id, target, {v: n for v, n in typed.items() if n.strip()},
+                    user=ctx()["user"]):
+                st.rerun()
     with shown[3]:
         st.json({k: info[k] for k in ("dataset_id", "content_hash", "source_filename", "format",
                                        "encoding", "delimiter", "sheet", "rows", "duplicate_rows",

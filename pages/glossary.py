@@ -5,7 +5,7 @@ import streamlit as st
 from core.reporting import narrative
 from core.training import views
 from core.governance import vocabulary
-from pages._ui import attempt, ctx, plain, t, term_link
+from pages._ui import attempt, ctx, plain, run_label, t, term_link
 
 lang, audience = ctx()["language"], ctx()["audience"]
 state = st.session_state
@@ -21,7 +21,7 @@ query = left.text_input(t("glossary_search"), key="glossary_query", placeholder=
 who = mid.selectbox(t("glossary_audience"), ["", "stakeholder", "analyst", "expert"], key="glossary_audience",
                     format_func=lambda a, label=t("glossary_everyone"): a or label)
 finished = attempt(views.with_results) or []
-names = {r["run_id"]: f"{r['dataset_name']} → {r['target']}" for r in finished}
+names = {r["run_id"]: run_label(r) for r in finished}
 # Examples come from the run last opened on the Summary or Results page; none opened, none computed.
 current = state.get("summary_pick") or state.get("result_pick")
 example_run = right.selectbox(t("glossary_examples_from"), ["", *names], key="glossary_run",

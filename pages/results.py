@@ -2,28 +2,34 @@
 
 import streamlit as st
 
-from core.analysis import choice, evaluation, explain
-from core.reporting import charts
-from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, t, term_name
+from core.analysis import choice, evaluation, explain, metrics
+from core.reporting import charts, narrative
+from pages._ui import attempt, chart, ctx, help_for, num, pick_run, plain, suspect_banner, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
 st.title(t("page_results"))
 
 run = pick_run("choose_run", "result_pick", empty_key="no_results", prefer=state.get("run_pick"))
-run_id, kind = run.run_id, run.problem_type
+run_id, kind, lang = run.run_id, run.problem_type, ctx()["language"]
+suspect_banner(run)
 
 if audience != "stakeholder":
     with st.expander(t("model_choice", model=run.chosen_model), icon=":material/how_to_reg:"):
         a, b = st.columns(2)
         max_ms = a.number_input(t("filter_speed"), min_value=0.0, value=0.0, key=f"max_ms_{run_id}")
         max_mb = b.number_input(t("filter_size"), min_value=0.0, value=0.0, key=f"max_mb_{run_id}")
-        usable = choice.usable_models(run, max_ms_per_1000=max_ms, max_disk_mb=max_mb)
+        allowed = set(choice.usable_models(run, max_ms_per_1000=max_ms, max_disk_mb=max_mb))
+        board = [m for m in choice.leaderboard(run) if m["model"] in allowed]  # best first
+        usable = [m["model"] for m in board]
+        scores = {m["model"]: m["score_test"] if m["score_test"] is not None else m["score_val"] for m in board}
         if not usable:
             st.warning(t("no_model_fits"))
         else:
             picked = st.selectbox(t("col_model"), usable, index=usable.index(run.chosen_model)
-                                  if run.chosen_model in usable else 0, key=f"pick_model_{run_id}")
+                                  if run.chosen_model in usable else 0, key=f"pick_model_{run_id}",
+                                  format_func=lambda m: t("model_with_score", model=m, score=narrative.number(
+                                      scores[m], lang)) if scores.get(m) is not None else m)
             reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
             if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
                                                      user=ctx()["user"]):
@@ -43,8 +49,9 @@ if kind == "binary":
         st.stop()
     st.markdown(t("binary_sentence", accuracy=f"{rep['accuracy']:.0%}", baseline=f"{rep['baseline']['accuracy']:.0%}",
                   rows=rep["rows"], positive=plain(rep["positive_class"])))
-    st.info(t("best_threshold", best=f"{rep['best_threshold']:.2f}", value=f"{rep['best_value_per_1000']:,.0f}",
-              current=f"{rep['value_per_1000']:,.0f}"), icon=":material/lightbulb:")
+    st.info(t("best_threshold", best=narrative.number(rep["best_threshold"], lang), tuned=num(rep["tuned_rows"]),
+              value=narrative.number(rep["best_value_per_1000"], lang),
+              current=narrative.number(rep["value_per_1000"], lang)), icon=":material/lightbulb:")
     if audience != "stakeholder" and st.button(t("save_threshold", threshold=f"{threshold:.2f}")):
         if attempt(choice.choose, run_id, threshold=threshold, user=ctx()["user"]):
             st.toast(t("threshold_saved", threshold=f"{threshold:.2f}"))
@@ -100,13 +107,21 @@ else:
     chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
                                               x_title=t("axis_residual", target=run.target), bins=40), "residual")
 
+story = attempt(narrative.build, run, lang)
+weak = next((sec for sec in (story or {}).get("sections", []) if sec["id"] == "weak"), None)
+if weak:
+    st.subheader(t("weak_heading"), anchor=False)
+    st.markdown("\n".join(f"- {plain(sentence)}" for sentence in weak["sentences"]))
+
 st.subheader(t("drivers_heading"), anchor=False, help=help_for("feature_importance"))
 with st.spinner(t("drivers_working")):
     importance = attempt(evaluation.feature_importance, run)
 if importance:
     st.caption(t("drivers_caption", metric=plain(term_name(run.eval_metric))))
     chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
-                                  x_title=t("axis_importance", metric=term_name(run.eval_metric))),
+                                  x_title=t("axis_importance" if metrics.greater_is_better(
+                                      run.eval_metric, kind) else "axis_importance_error",
+                                      metric=term_name(run.eval_metric))),
           "feature_importance")
 
 st.subheader(t("whatif_heading"), anchor=False, help=help_for("shap_value"))

@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+import glossary
+from core.analysis import choice
+from core.reporting import narrative
 from core.training import lifecycle, views
 from core.training.spec import MODEL_FAMILIES
-from pages._ui import attempt, ctx, fragment, help_for, plain, t, term_name
+from pages._ui import attempt, ctx, fragment, help_for, plain, run_label, suspect_banner, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -25,8 +28,7 @@ if not listed:
     st.stop()
 
 ids = [r["run_id"] for r in listed]
-labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {t('status_' + r['status'])} · {r['run_id']}"
-          for r in listed}
+labels = {r["run_id"]: run_label(r) for r in listed}
 if state.get("run_pick") not in ids:
     state["run_pick"] = ids[0]
 run_id = st.selectbox(t("choose_run"), ids, key="run_pick", format_func=labels.get)
@@ -36,7 +38,8 @@ def form_values(run: dict) -> dict:
     """The run's spec as Train-page widget values, with this run recorded as the parent."""
     spec = run.spec
     form = {f"train_{k}": v for k, v in spec.items()
-            if k not in ("hyperparameters", "infer_limit", "model_families", "parent_run_id")}
+            if k not in ("hyperparameters", "infer_limit", "model_families", "parent_run_id", "keep")}
+    form["train_exclude"], form["train_sensitive"] = run.excluded, run.sensitive  # defaults resolved
     form["train_model_families"] = spec["model_families"] or list(MODEL_FAMILIES)
     form["train_hyperparameters_text"] = yaml.safe_dump(spec["hyperparameters"]) if spec["hyperparameters"] else ""
     form["train_infer_limit_ms"] = spec["infer_limit"] * 1000 if spec["infer_limit"] else None
@@ -49,14 +52,19 @@ def form_values(run: dict) -> dict:
     return form
 
 
-def leaderboard(run: dict) -> None:
+def leaderboard(run) -> None:
+    """Models best first (holdout score, then validation score); the model in use is highlighted."""
     if not run.models:
         st.caption(t("no_models_yet"))
         return
-    board = pd.DataFrame(run.models)[["model", "score_val", "score_test", "fit_time", "predict_ms_per_1000",
-                                         "disk_mb", "stack_level", "seconds_after_launch"]]
+    board = pd.DataFrame(choice.leaderboard(run))[["in_use", "model", "score_val", "score_test", "fit_time",
+                                                   "predict_ms_per_1000", "disk_mb", "stack_level",
+                                                   "seconds_after_launch"]]
     metric = term_name(run.eval_metric)
-    st.dataframe(board, hide_index=True, width="stretch", column_config={
+    styled = board.style.apply(lambda row: ["background-color: rgba(84, 162, 75, 0.18)" if row["in_use"] else ""
+                                            for _ in row], axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch", column_config={
+        "in_use": st.column_config.CheckboxColumn(t("in_use"), width="small"),
         "model": st.column_config.TextColumn(t("col_model"), help=help_for("model")),
         "score_val": st.column_config.NumberColumn(t("col_score_val", metric=metric), format="%.4g",
                                                    help=help_for("validation_score")),
@@ -77,24 +85,33 @@ def live(run_id: str) -> None:
     run = attempt(views.load, run_id)
     if run is None:
         return
-    if run.status not in ("queued", "running"):
-        st.rerun()  # it ended: draw the full result once
-    st.markdown(f"**{t('status_' + run.status)}** · {plain(run.status_sentence)}")
-    elapsed = run.elapsed_seconds or 0
-    st.progress(min(1.0, elapsed / run.time_limit),
-                text=t("elapsed", elapsed=f"{elapsed:.0f}", limit=f"{run.time_limit:.0f}"))
+    if not active(run):
+        st.rerun()  # it ended and its worker reported everything: draw the full result once
+    if run.ended:  # the model is chosen; every other model is being scored and the result checked
+        st.progress(1.0, text=t("finishing"))
+    else:
+        st.markdown(f"**{t('status_' + run.status)}** · {plain(run.status_sentence)}")
+        elapsed = run.elapsed_seconds or 0
+        st.progress(min(1.0, elapsed / run.time_limit),
+                    text=t("elapsed", elapsed=f"{elapsed:.0f}", limit=f"{run.time_limit:.0f}"))
     leaderboard(run)
+
+
+def active(run) -> bool:
+    """Training, queued, or finished but its worker still reporting (holdout scores, checks)."""
+    return not run.ended or bool(run.executor_handle)
 
 
 run = attempt(views.load, run_id)
 if run is None:
     st.stop()
-st.subheader(labels[run_id].split(" · ")[0], anchor=False)
+st.subheader(plain(run.name), anchor=False)
 st.caption(plain(run.problem_sentence or ""))
+suspect_banner(run)
 
-if run.status in ("queued", "running"):
+if active(run):
     live(run_id)
-    if audience != "stakeholder" and st.button(t("cancel_run"), icon=":material/stop_circle:"):
+    if not run.ended and audience != "stakeholder" and st.button(t("cancel_run"), icon=":material/stop_circle:"):
         if attempt(lifecycle.cancel, run_id):
             st.rerun()
 else:
@@ -103,8 +120,8 @@ else:
     box(f"**{t('status_' + run.status)}**: {plain(run.status_sentence)}", icon=icon)
     score = run.holdout_metrics.get(run.eval_metric)
     if score is not None:
-        st.metric(t("holdout_metric", metric=plain(term_name(run.eval_metric))), f"{score:.3g}",
-                  help=help_for(run.eval_metric))
+        st.metric(t("holdout_metric", metric=plain(term_name(run.eval_metric))),
+                  narrative.number(score, ctx()["language"]), help=help_for(run.eval_metric))
     if run.failures:
         st.markdown(f"**{t('failures_heading')}**")
         for f in run.failures:
@@ -116,13 +133,20 @@ else:
         leaderboard(run)
         if run.holdout_metrics:
             with st.expander(t("all_holdout_metrics")):
-                st.dataframe(pd.DataFrame([{"metric": k, "value": v} for k, v in run.holdout_metrics.items()]),
-                             hide_index=True)
+                st.dataframe(pd.DataFrame([{t("col_metric"): term_name(k) if k in glossary.terms() else k,
+                                            t("col_value"): v} for k, v in run.holdout_metrics.items()]),
+                             hide_index=True, column_config={t("col_value"): st.column_config.NumberColumn(
+                                 format="%.4g")})
     if run.excluded or run.sensitive:
         st.caption(t("run_columns", excluded=plain(", ".join(run.excluded) or "—"),
                      sensitive=plain(", ".join(run.sensitive) or "—")))
 
 if audience != "stakeholder":
+    with st.popover(t("rename_run"), icon=":material/edit:"):
+        new_name = st.text_input(t("rename_run"), value=run.name, key=f"run_name_{run_id}")
+        if st.button(t("rename_run_button"), key=f"rename_run_{run_id}") and attempt(
+                lifecycle.rename, run_id, new_name, user=ctx()["user"]):
+            st.rerun()
     if st.button(t("tweak_rerun"), icon=":material/restart_alt:"):
         state["tweak_form"] = form_values(run)
         st.switch_page("pages/train.py")

@@ -5,7 +5,7 @@ import streamlit as st
 from core.analysis import evaluation
 from core.governance import decisions
 from core.reporting import charts, narrative
-from pages._ui import attempt, chart, ctx, pick_run, plain, t, term_link
+from pages._ui import attempt, chart, ctx, pick_run, plain, suspect_banner, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 state = st.session_state
@@ -30,10 +30,12 @@ def say(section: str, where=st) -> None:
 st.markdown(f"#### {plain(t('summary_heading', target=narrative.quoted(run.target), dataset=run.dataset_name))}")
 st.caption(plain(t("summary_trained", who=run.created_by, when=run.created_at[:10])))
 st.markdown(f"### {plain(story['headline'])}")
+suspect_banner(run)
 
 say("what")
 st.subheader(sections["how_good"]["title"])
-st.markdown("\n".join(f"- {plain(s)}" for s in sections["how_good"]["sentences"][1:]))  # the first is the headline
+shown_first = 1 if story["headline"] == sections["how_good"]["sentences"][0] else 0  # the headline, unless suspect
+st.markdown("\n".join(f"- {plain(s)}" for s in sections["how_good"]["sentences"][shown_first:]))
 left, right = st.columns(2)
 if kind == "regression":
     rows = [{"label": t("label_the_model"), "value": v["mae"]},
@@ -65,6 +67,9 @@ else:
         chart(charts.compare_chart(rows, title=t("chart_class_found"), x_title=t("axis_out_of_100"),
                                    against_baseline=False),
               "per_class_recall", right, caption=t("class_found_caption"))
+
+st.subheader(sections["weak"]["title"])
+st.markdown("\n".join(f"- {plain(s)}" for s in sections["weak"]["sentences"]))
 
 say("drivers")
 if v["reliance"]:
@@ -98,10 +103,18 @@ if thread:
             st.caption(plain(meta))
             if c["body"]:
                 st.text(c["body"])  # typed by a person: shown as typed, never as HTML, Markdown or links
+            if c.get("override_reason"):
+                st.text(t("override_line", text=c["override_reason"]))
     drafts = state.setdefault("comment_drafts", {})  # a fresh, empty box after each success
     box = f"comment_{run_id}_{drafts.get(run_id, 0)}"
     with st.form(f"discussion_{run_id}", border=False):  # the text travels with whichever button is pressed
         text = st.text_area(t("comment_box"), key=box)
+        confirm, override = False, None
+        if "approved" in thread["next"]:
+            st.caption(t("approve_reason_hint"))
+            confirm = st.checkbox(t("approve_confirm"), key=f"confirm_{box}")
+            if run.suspect:
+                override = st.text_input(t("approve_override"), key=f"override_{box}")
         row = st.container(horizontal=True)
         send = row.form_submit_button(t("comment_send"), type="primary")
         steps = [step for step in thread["next"] if row.form_submit_button(t("decide_" + step))]
@@ -109,7 +122,7 @@ if thread:
     if send:
         done = attempt(decisions.comment, run_id, text, user=user)
     elif steps:
-        done = attempt(decisions.decide, run_id, steps[0], note=text, user=user)
+        done = attempt(decisions.decide, run_id, steps[0], note=text, user=user, confirmed=confirm, override=override)
     if done:  # on failure the text stays in the box, so nothing typed is lost
         drafts[run_id] = drafts.get(run_id, 0) + 1
         st.rerun()

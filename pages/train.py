@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.data import datasets
-from core.data.quality import suggest_sensitive
 from core.training import lifecycle
 from core.training import plan as runplan
 from core.training.spec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
@@ -72,13 +71,14 @@ if state.get("train_context") != f"{dataset_id}:{target}":  # new data or target
     for key in ("train_exclude", "train_sensitive", "train_sample_weight"):
         state.pop(key, None)
     state["train_context"] = f"{dataset_id}:{target}"
-suggested = runplan.default_exclusions(info)
-remember("train_exclude", [s["column"] for s in suggested if s["column"] in candidates], candidates)
+defaults = runplan.column_defaults(info, target)  # the same defaults as `runs plan|start`
+suggested = defaults["recommended"]
+remember("train_exclude", [c for c in defaults["exclude"] if c in candidates], candidates)
 exclude = st.multiselect(t("train_exclude"), candidates, key="train_exclude", help=help_for("excluded_column"),
                          placeholder=t("choose_options"))
 for s in suggested:
     st.caption(f"**{plain(s['column'])}**: {plain(s['reason'])}")
-remember("train_sensitive", [c for c in suggest_sensitive(info) if c != target], candidates)
+remember("train_sensitive", defaults["sensitive"], candidates)
 sensitive = st.multiselect(t("train_sensitive"), candidates, key="train_sensitive", placeholder=t("choose_options"),
                            help=help_for("sensitive_feature"))
 remember("train_sensitive_as_inputs", False)
@@ -120,8 +120,10 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
                            help=help_for("stacking"))
     dynamic = c.selectbox(t("adv_dynamic_stacking"), on_off, key="train_dynamic_stacking",
                           format_func=label, help=help_for("dynamic_stacking"))
-    calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold",
-                            format_func=label, help=help_for("decision_threshold"))
+    calibrate = "auto"
+    if kind == "binary":  # a decision threshold only exists for yes/no predictions
+        calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold",
+                                format_func=label, help=help_for("decision_threshold"))
     a, b, c, d = st.columns(4)
     infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", placeholder=t("none"),
                               help=help_for("infer_limit"))

@@ -16,8 +16,7 @@ UI = [REPO / "streamlit_app.py", *sorted((REPO / "pages").glob("*.py"))]
 COVERED_BY = {
     "core.training.plan.problem_type": ("runs", "plan"),
     "core.training.plan.describe_problem": ("runs", "plan"),
-    "core.training.plan.default_exclusions": ("runs", "plan"),
-    "core.data.quality.suggest_sensitive": ("runs", "plan"),
+    "core.training.plan.column_defaults": ("runs", "plan"),
     "core.training.spec.parse_hyperparameters": ("runs", "plan"),
     "core.governance.vocabulary.help_text": ("glossary", "show"),
     "core.analysis.evaluation.binary_report": ("runs", "evaluate"),

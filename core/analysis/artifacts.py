@@ -35,6 +35,12 @@ def holdout_rows(run: RunRecord) -> list[int]:
     return pd.read_parquet(run.folder / "holdout_rows.parquet")["row"].tolist()
 
 
+def training_labels(run: RunRecord) -> pd.Series:
+    """The target on the rows the run trained on (everything labelled but the holdout)."""
+    labelled = labelled_rows(run)
+    return labelled[run.target].drop(index=holdout_rows(run))
+
+
 def holdout_frame(run: RunRecord, rows: list[int] | None = None) -> tuple[pd.DataFrame, pd.Series]:
     """The holdout rows (or a subset of them), split into the model's features and the target."""
     holdout = labelled_rows(run).loc[holdout_rows(run) if rows is None else rows]

@@ -5,6 +5,7 @@ AutoGluon's best model is the default; a person may overrule it. Every choice is
 record carries as `chosen_model`, `threshold` and `choice`.
 """
 
+from core.analysis import metrics
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.training import views
@@ -31,12 +32,26 @@ def choose(run_id: str, *, model: str | None = None, threshold: float | None = N
         if not 0 < threshold < 1:
             raise InvalidInput(f"The threshold must be between 0 and 1 (exclusive); it is {threshold}.",
                                code="threshold_out_of_range", value=threshold)
+    elif model != run.chosen_model and run.problem_type == "binary":
+        # Another model: AutoGluon's threshold for that model (tuned on validation rows), not the old one's.
+        threshold = next((m.get("decision_threshold") for m in run.models if m["model"] == model), None) or 0.5
     else:
         threshold = run.threshold
     with db.transaction() as con:
         con.execute("INSERT INTO run_choices (run_id, model, threshold, reason, chosen_by) VALUES (?, ?, ?, ?, ?)",
                     [run_id, model, threshold, reason, user or config.default_user()])
     return views.load(run_id)
+
+
+def leaderboard(run: RunRecord) -> list[dict]:
+    """The run's models, best first by holdout score (then validation score) in the metric's own
+    direction, each marked whether it is the model in use."""
+    greater = metrics.greater_is_better(run.eval_metric, run.problem_type)
+
+    def key(m):
+        scores = [m.get("score_test"), m.get("score_val")]
+        return [(s is None, -s if greater and s is not None else s or 0) for s in scores]
+    return [{**m, "in_use": m["model"] == run.chosen_model} for m in sorted(run.models, key=key)]
 
 
 def usable_models(run: RunRecord, *, max_ms_per_1000: float | None = None,

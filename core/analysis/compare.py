@@ -38,7 +38,8 @@ def compare(run_ids: list[str]) -> dict:
     rows = sorted(shared)
     scores = [_score(run, rows) for run in shown]
     metric = first.eval_metric
-    best = metrics.best(scores, metric=metric, problem_type=first.problem_type,
+    # A run marked suspect is never called best: its score may come from a leak.
+    best = metrics.best([r for r in scores if not r["suspect"]], metric=metric, problem_type=first.problem_type,
                         score=lambda r: r["metrics"].get(metric))
     return {"run_ids": run_ids, "shared_holdout_rows": len(rows), "metric": metric,
             "greater_is_better": metrics.greater_is_better(metric, first.problem_type),
@@ -58,7 +59,8 @@ def _score(run: RunRecord, rows: list[int]) -> dict:
     X, y = holdout_frame(run, rows)
     predictor = load_predictor(run)
     scored = predictor.evaluate(X.assign(**{run.target: y}), model=run.predicting_model(), silent=True)
-    return {"run_id": run.run_id, "model": run.chosen_model, "quality": run.quality, "time_limit": run.time_limit,
+    return {"run_id": run.run_id, "name": run.name, "suspect": bool(run.suspect), "model": run.chosen_model,
+            "quality": run.quality, "time_limit": run.time_limit,
             "metrics": {name: metrics.natural(value, metrics.greater_is_better(name, run.problem_type))
                         for name, value in scored.items()}}
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn import calibration, metrics
 
-from core.analysis.artifacts import holdout_frame, load_predictor
+from core.analysis.artifacts import holdout_frame, load_predictor, training_labels
 from core.foundation.errors import InvalidInput
 from core.training.views import RunRecord
 
@@ -44,6 +44,57 @@ def predictions(run: RunRecord, model: str | None = None) -> pd.DataFrame:
     return out
 
 
+def baseline_error(kind: str, y_train: pd.Series, y_holdout: pd.Series) -> float:
+    """The naive baseline, fitted on the training rows, scored on the holdout: the error rate of
+    always predicting the most common training outcome, or the mean absolute error of always
+    predicting the training average."""
+    if kind == "regression":
+        return float(np.mean(np.abs(y_holdout.astype(float) - y_train.astype(float).mean())))
+    return float(np.mean(y_holdout.astype(str) != str(majority(y_train))))
+
+
+def majority(y: pd.Series):
+    """The most common value (ties: the first in sorted order, so it is stable)."""
+    counts = y.astype(str).value_counts()
+    return sorted(counts[counts == counts.max()].index)[0]
+
+
+def baseline(run: RunRecord) -> dict:
+    """What the naive baseline predicts, learned from the training rows only."""
+    y = training_labels(run)
+    if run.problem_type == "regression":
+        return {"rule": "always predict the training average", "value": float(y.astype(float).mean())}
+    shares = y.astype(str).value_counts(normalize=True)
+    return {"rule": "always predict the most common training outcome", "label": majority(y),
+            "shares": {str(k): float(v) for k, v in shares.items()}}
+
+
+def validation_predictions(run: RunRecord, model: str | None = None) -> pd.DataFrame:
+    """y_true and class probabilities on data the model did not train on and the holdout is not
+    part of: AutoGluon's validation rows, or its out-of-fold predictions for bagged models.
+    Anything tuned (the decision threshold) is tuned here, never on the holdout."""
+    require_model(run, "tune")
+    name = model or run.chosen_model
+    cache = run.folder / f"validation_predictions_{name}.parquet"
+    if cache.exists():
+        return pd.read_parquet(cache)
+    predictor = load_predictor(run)
+    X, y = predictor.load_data_internal(data="val")
+    if X is not None:
+        proba = predictor.predict_proba(X, model=name, transform_features=False)
+        source = "validation"
+    else:
+        proba = predictor.predict_proba_oof(model=name)
+        y = predictor.load_data_internal(data="train", return_X=False)[1]
+        source = "out_of_fold"
+    original = {internal: label for label, internal in predictor.class_labels_internal_map.items()}
+    out = pd.DataFrame({"y_true": [original[v] for v in np.asarray(y)], "source": source})
+    for cls in proba.columns:
+        out[f"p_{cls}"] = proba[cls].to_numpy()
+    out.to_parquet(cache)
+    return out
+
+
 def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: float = 1.0,
                   cost_fp: float = 1.0, cost_fn: float = 1.0, value_tn: float = 0.0) -> dict:
     """Confusion matrix at a threshold, curves, baseline, and the threshold that earns the most."""
@@ -56,12 +107,18 @@ def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: f
     pcol = f"p_{positive}" if f"p_{positive}" in pred else pred.columns[-1]
     y = (pred["y_true"].astype(str) == str(positive)).to_numpy()
     p = pred[pcol].to_numpy()
-    table = threshold_table(y, p, value_tp=value_tp, cost_fp=cost_fp, cost_fn=cost_fn, value_tn=value_tn)
-    best = table.loc[table["value_per_1000"].idxmax()]
+    costs = {"value_tp": value_tp, "cost_fp": cost_fp, "cost_fn": cost_fn, "value_tn": value_tn}
+    table = threshold_table(y, p, **costs)
+    # The suggestion is tuned on validation (or out-of-fold) predictions, then reported on the holdout.
+    val = validation_predictions(run)
+    val_table = threshold_table((val["y_true"].astype(str) == str(positive)).to_numpy(), val[pcol].to_numpy(),
+                                **costs)
+    best_threshold = float(val_table.loc[val_table["value_per_1000"].idxmax(), "threshold"])
+    best = table.loc[(table["threshold"] - best_threshold).abs().idxmin()]
     fpr, tpr, _ = metrics.roc_curve(y, p)
     precision, recall, _ = metrics.precision_recall_curve(y, p)
     frac_pos, mean_pred = calibration.calibration_curve(y, p, n_bins=10, strategy="quantile")
-    majority = max(y.mean(), 1 - y.mean())
+    base = baseline(run)
     return {
         "run_id": run.run_id, "model": run.chosen_model, "positive_class": positive, "rows": len(y),
         "threshold": threshold,
@@ -70,14 +127,15 @@ def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: f
                                   + at["tn"] * value_tn) / len(y),
         "accuracy": float(np.mean((p >= threshold) == y)),
         "roc_auc": float(metrics.roc_auc_score(y, p)),
-        "baseline": {"accuracy": float(majority), "roc_auc": 0.5,
-                     "rule": "always predict the most common outcome"},
+        "baseline": {"accuracy": float(np.mean(pred["y_true"].astype(str) == str(base["label"]))), "roc_auc": 0.5,
+                     **base},
         "roc_curve": {"fpr": fpr.tolist(), "tpr": tpr.tolist()},
         "pr_curve": {"precision": precision.tolist(), "recall": recall.tolist()},
         "calibration": {"mean_predicted": mean_pred.tolist(), "observed": frac_pos.tolist()},
         "scores": {"positive": p[y].tolist(), "negative": p[~y].tolist()},
         "threshold_table": table.to_dict("records"),
-        "best_threshold": float(best["threshold"]), "best_value_per_1000": float(best["value_per_1000"]),
+        "best_threshold": best_threshold, "best_value_per_1000": float(best["value_per_1000"]),
+        "tuned_on": val["source"].iloc[0], "tuned_rows": len(val),
     }
 
 
@@ -108,11 +166,11 @@ def multiclass_report(run: RunRecord) -> dict:
     y, yhat = pred["y_true"].astype(str), pred["y_pred"].astype(str)
     labels = sorted(set(y) | set(yhat))
     per_class = metrics.precision_recall_fscore_support(y, yhat, labels=labels, zero_division=0)
-    majority = y.value_counts(normalize=True).iloc[0]
+    base = baseline(run)
     return {
         "run_id": run.run_id, "model": run.chosen_model, "rows": len(y), "labels": labels,
         "accuracy": float(metrics.accuracy_score(y, yhat)),
-        "baseline": {"accuracy": float(majority), "rule": "always predict the most common class"},
+        "baseline": {"accuracy": float(np.mean(y == str(base["label"]))), **base},
         "confusion_matrix": metrics.confusion_matrix(y, yhat, labels=labels).tolist(),
         "per_class": [{"class": c, "precision": float(pr), "recall": float(rc), "support": int(s)}
                       for c, pr, rc, s in zip(labels, per_class[0], per_class[1], per_class[3])],
@@ -122,7 +180,8 @@ def multiclass_report(run: RunRecord) -> dict:
 def regression_report(run: RunRecord) -> dict:
     pred = predictions(run)
     y, yhat = pred["y_true"].astype(float).to_numpy(), pred["y_pred"].astype(float).to_numpy()
-    mean = np.full_like(y, y.mean())  # the naive baseline: always predict the average
+    base = baseline(run)
+    mean = np.full_like(y, base["value"])  # the naive baseline: the training rows' average
     residual = y - yhat
     deciles = pd.qcut(pd.Series(y), 10, labels=False, duplicates="drop")
     by_decile = pd.DataFrame({"decile": deciles, "abs_error": np.abs(residual)}).groupby("decile")["abs_error"].mean()
@@ -133,7 +192,7 @@ def regression_report(run: RunRecord) -> dict:
         "r2": float(metrics.r2_score(y, yhat)),
         "baseline": {"mean_absolute_error": float(metrics.mean_absolute_error(y, mean)),
                      "root_mean_squared_error": float(metrics.root_mean_squared_error(y, mean)),
-                     "r2": 0.0, "rule": "always predict the average"},
+                     "r2": float(metrics.r2_score(y, mean)), **base},
         "points": {"actual": y.tolist(), "predicted": yhat.tolist()},
         "error_by_decile": [{"decile": int(d) + 1, "mean_absolute_error": float(v)} for d, v in by_decile.items()],
     }
@@ -149,8 +208,8 @@ def report(run: RunRecord, **kwargs) -> dict:
 def feature_importance(run: RunRecord, *, time_limit: float = 30, confidence: float = 0.95) -> dict:
     """Permutation importance of the chosen model on the holdout, with a confidence interval.
 
-    How much the holdout score drops when one column's values are shuffled; cached per model.
-    """
+    How much the holdout score drops when one column's values are shuffled; cached per model
+    (the worker computes it for AutoGluon's best model right after training)."""
     require_model(run, "explain")
     model = run.predicting_model()
     cache = run.folder / f"feature_importance_{model}.json"
@@ -161,15 +220,19 @@ def feature_importance(run: RunRecord, *, time_limit: float = 30, confidence: fl
     data = X.assign(**{run.target: y.to_numpy()})
     table = predictor.feature_importance(data, model=model, time_limit=time_limit, confidence_level=confidence,
                                          silent=True)
+    result = {"run_id": run.run_id, "model": run.chosen_model, "metric": run.eval_metric,
+              "confidence": confidence, "features": importance_rows(table, confidence)}
+    cache.write_text(json.dumps(result))
+    return result
+
+
+def importance_rows(table: pd.DataFrame, confidence: float) -> list[dict]:
+    """AutoGluon's feature_importance table as rows with their interval."""
     level = int(round(confidence * 100))
-    rows = [{"feature": str(name), "importance": float(r["importance"]), "stddev": _num(r.get("stddev")),
+    return [{"feature": str(name), "importance": float(r["importance"]), "stddev": _num(r.get("stddev")),
              "low": _num(r.get(f"p{level}_low")), "high": _num(r.get(f"p{level}_high")),
              "shuffles": int(r["n"]) if r.get("n") == r.get("n") else None}
             for name, r in table.iterrows()]
-    result = {"run_id": run.run_id, "model": run.chosen_model, "metric": run.eval_metric,
-              "confidence": confidence, "features": rows}
-    cache.write_text(json.dumps(result))
-    return result
 
 
 def _num(value):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from core.analysis import choice, compare, evaluation, explain
-from core.data import datasets
+from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
@@ -55,8 +55,9 @@ SPEC_ARGS = (
     Arg("--metric", "An AutoGluon metric instead of a goal.", dest="eval_metric"),
     Arg("--quality", "fast, balanced or best.", choices=tuple(QUALITIES), default="balanced"),
     Arg("--time-limit", "Seconds of training.", type=float, default=60),
-    Arg("--exclude", "Columns to leave out.", many=True),
-    Arg("--sensitive", "Columns to check for fairness.", many=True),
+    Arg("--exclude", "Columns to leave out (default: the recommended ones).", many=True),
+    Arg("--keep", "Recommended exclusions to use anyway.", many=True),
+    Arg("--sensitive", "Columns to check for fairness (default: the suggested ones).", many=True),
     Arg("--sensitive-as-inputs", "Let the model use the sensitive columns.", flag=True),
     Arg("--holdout", "Share of rows kept back to test.", type=float, default=0.2),
     Arg("--seed", "Random seed of the split.", type=int, default=0), Arg("--preset", "AutoGluon preset."),
@@ -77,7 +78,7 @@ def spec_from(a) -> RunSpec:
     onoff = {"on": True, "off": False, None: None}
     return RunSpec(
         dataset_id=a.dataset, target=a.target, goal=a.goal, eval_metric=a.eval_metric, quality=a.quality,
-        time_limit=a.time_limit, exclude=a.exclude or [], sensitive=a.sensitive or [],
+        time_limit=a.time_limit, exclude=a.exclude, keep=a.keep or [], sensitive=a.sensitive,
         sensitive_as_inputs=a.sensitive_as_inputs, holdout=a.holdout, seed=a.seed, preset=a.preset,
         model_families=a.model_families,
         hyperparameters=load_hyperparameters_file(a.hyperparameters) if a.hyperparameters else None,
@@ -88,17 +89,22 @@ def spec_from(a) -> RunSpec:
     )
 
 
+def _pairs(items: list[str]) -> dict:
+    """KEY=VALUE arguments as a dict; a malformed one is refused with an example."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"'{item}' is not KEY=VALUE. Write for example --set 1='repays the loan'.",
+                               code="bad_assignment", value=item)
+        out[key] = value
+    return out
+
+
 def values_from(a) -> dict:
     """A what-if row: a holdout row's values, with `--set column=value` edits on top."""
     run = views.load(a.run_id)
-    values = explain.holdout_row(run, a.row)["values"]
-    for item in a.set or []:
-        column, sep, value = item.partition("=")
-        if not sep:
-            raise InvalidInput(f"'{item}' is not COLUMN=VALUE. Write for example --set age=40.",
-                               code="bad_assignment", value=item)
-        values[column] = value
-    return values
+    return {**explain.holdout_row(run, a.row)["values"], **_pairs(a.set)}
 
 
 def _delete(a):
@@ -165,6 +171,19 @@ COMMANDS = [
             (Arg("dataset_id"), Arg("name"), USER)),
     Command(("datasets", "delete"), "Delete a data set and its table.", datasets.delete, _delete,
             "{dataset_id, name, deleted}", (Arg("dataset_id"), Arg("--yes", "Confirm the deletion.", flag=True), USER)),
+    Command(("datasets", "names"), "The business names of columns' values and the column descriptions.",
+            names.for_dataset, lambda a: names.for_dataset(a.dataset_id), "{values: {column: {value: name}}, "
+            "descriptions: {column: text}}", (Arg("dataset_id"),)),
+    Command(("datasets", "name-values"), "Name a column's values as people say them (VALUE=NAME).",
+            names.set_value_names,
+            lambda a: names.set_value_names(a.dataset_id, a.column, _pairs(a.set), user=a.user),
+            "{values, descriptions}",
+            (Arg("dataset_id"), Arg("--column", required=True),
+             Arg("--set", "VALUE=NAME, e.g. 1='repays the loan'.", many=True, required=True), USER)),
+    Command(("datasets", "describe"), "Describe a column in a short sentence (empty text removes it).",
+            names.describe, lambda a: names.describe(a.dataset_id, a.column, a.text, user=a.user),
+            "{values, descriptions}", (Arg("dataset_id"), Arg("--column", required=True),
+                                       Arg("--text", required=True), USER)),
     Command(("runs", "plan"), "Validate a run and show its plan and resource estimate, without starting it.",
             lifecycle.plan, lambda a: lifecycle.plan(spec_from(a), lang=a.lang),
             "{problem_type, eval_metric, features, excluded, suggested_exclusions, estimate, fit_kwargs, ...}",
@@ -177,6 +196,9 @@ COMMANDS = [
             "[{run_id, status, dataset_name, target, decision, models, has_model, ...}]"),
     Command(("runs", "show"), "A run's status, models and scores, and its plain-language summary.", views.load,
             lambda a: narrative.run_json(views.load(a.run_id), a.lang), RUN_SHAPE, (RUN_ID, LANG)),
+    Command(("runs", "rename"), "Give a run a name people recognise.", lifecycle.rename,
+            lambda a: narrative.run_json(lifecycle.rename(a.run_id, a.name, user=a.user)), RUN_SHAPE,
+            (RUN_ID, Arg("name"), USER)),
     Command(("runs", "cancel"), "Cancel a run.", lifecycle.cancel,
             lambda a: narrative.run_json(lifecycle.cancel(a.run_id)), RUN_SHAPE, (RUN_ID, USER)),
     Command(("runs", "models"), "Models that can be chosen, optionally under speed and size limits.",
@@ -220,10 +242,14 @@ COMMANDS = [
             lambda a: decisions.comment(a.run_id, a.text, user=a.user), "{decision, comments: [...]}",
             (RUN_ID, Arg("--text", required=True), USER)),
     Command(("runs", "decide"), "Move a run's decision: reviewed, approved, rejected or back to draft.",
-            decisions.decide, lambda a: decisions.decide(a.run_id, a.decision, note=a.note, user=a.user),
+            decisions.decide,
+            lambda a: decisions.decide(a.run_id, a.decision, note=a.note, user=a.user, confirmed=a.confirm,
+                                       override=a.override),
             "{decision, comments: [...]}",
             (RUN_ID, Arg("--decision", "draft, reviewed, approved or rejected.", required=True),
-             Arg("--note", "Why (required to reject)."), USER)),
+             Arg("--note", "Why (required to approve or reject)."),
+             Arg("--confirm", "Confirm an approval.", flag=True),
+             Arg("--override", "Why a run marked suspect is approved anyway."), USER)),
     Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
             lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
             "{rows, output, model, threshold, drift}",

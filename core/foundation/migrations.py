@@ -146,4 +146,34 @@ MIGRATIONS = [
         UPDATE runs SET run_dir = 'runs/' || run_id WHERE run_dir LIKE '/%';
         """,
     ),
+    (
+        8,
+        """
+        -- AutoGluon's decision threshold per model (tuned on validation or out-of-fold predictions).
+        ALTER TABLE run_models ADD COLUMN decision_threshold DOUBLE;
+        -- Too good to be true: set once the worker has assessed the run (NULL until then).
+        ALTER TABLE runs ADD COLUMN suspect BOOLEAN;
+        ALTER TABLE runs ADD COLUMN suspect_reasons JSON;
+        ALTER TABLE runs ADD COLUMN name VARCHAR;
+        ALTER TABLE run_comments ADD COLUMN override_reason VARCHAR;
+        -- Names people use: business names of a column's values, and short column descriptions.
+        CREATE TABLE dataset_value_names (
+            dataset_id VARCHAR NOT NULL,
+            column_name VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            set_by VARCHAR,
+            set_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (dataset_id, column_name, value)
+        );
+        CREATE TABLE dataset_column_descriptions (
+            dataset_id VARCHAR NOT NULL,
+            column_name VARCHAR NOT NULL,
+            description VARCHAR NOT NULL,
+            set_by VARCHAR,
+            set_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (dataset_id, column_name)
+        );
+        """,
+    ),
 ]

@@ -3,6 +3,10 @@
 The current decision is one column of the run (`runs.decision`), moved with a conditional update so
 two people cannot both move it from the same step; every comment and every step is a row of
 `run_comments`, so the thread reads in order and keeps who and when.
+
+Approving means something: it needs a reason and a confirmation; the person who launched the run
+cannot be its only approver (someone else must have reviewed it, or approve it); a run marked
+suspect (core.analysis.suspect) needs an explicit override reason, which is kept with the step.
 """
 
 import duckdb
@@ -21,7 +25,7 @@ def thread(run_id: str) -> dict:
     """Every comment of a run, oldest first, with the current decision and the allowed next steps."""
     with db.connect() as con:
         run = views.row(con, run_id)  # a clear error for an unknown run
-        cur = con.execute("SELECT comment_id, author, body, decision, created_at FROM run_comments "
+        cur = con.execute("SELECT comment_id, author, body, decision, override_reason, created_at FROM run_comments "
                           "WHERE run_id = ? ORDER BY comment_id", [run_id])
         keys = [d[0] for d in cur.description]
         rows = [dict(zip(keys, r)) for r in cur.fetchall()]
@@ -41,32 +45,57 @@ def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
     return thread(run_id)
 
 
-def decide(run_id: str, decision: str, *, note: str | None = None, user: str | None = None) -> dict:
-    """Move the run's decision one step; the note says why (required to reject)."""
+def decide(run_id: str, decision: str, *, note: str | None = None, user: str | None = None,
+           confirmed: bool = False, override: str | None = None) -> dict:
+    """Move the run's decision one step; the note says why (required to approve or reject)."""
     if decision not in DECISIONS:
         raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.",
                            code="unknown_decision", value=decision)
-    body = _text(note, required=decision == "rejected")
+    user = user or config.default_user()
+    body = _text(note, required=decision in ("rejected", "approved"))
     with db.connect() as con:
         run = views.row(con, run_id)
         models, = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
+        reviewers = {a for (a,) in con.execute(  # who reviewed it since it last went back to draft
+            "SELECT author FROM run_comments WHERE run_id = ? AND decision = 'reviewed' AND comment_id > coalesce("
+            "(SELECT max(comment_id) FROM run_comments WHERE run_id = ? AND decision = 'draft'), 0)",
+            [run_id, run_id]).fetchall()}
     if not views.has_model(run["status"], models):
         raise InvalidInput(f"Run {run_id} is {run['status']}; only a finished run with a model can be reviewed, "
                            "approved or rejected. Comment on it instead.", code="no_model", value=run_id)
+    if run["executor_handle"]:
+        raise InvalidInput(f"Run {run_id} is still finishing (scoring every model and checking the result). "
+                           "Decide in a few seconds.", code="run_finishing", value=run_id)
     current = run["decision"] or "draft"
     if decision not in NEXT[current]:
         raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
                            f"not to '{decision}'.", code="decision_step_not_allowed", value=decision)
+    override = (override or "").strip() or None
+    if decision == "approved":
+        _check_approval(run, user=user, reviewers=reviewers, confirmed=confirmed, override=override)
     try:
         with db.transaction() as con:
             moved, = con.execute("UPDATE runs SET decision = ? WHERE run_id = ? AND coalesce(decision, 'draft') = ?",
                                  [decision, run_id, current]).fetchone()
             if not moved:
                 raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id)
-            _insert(con, run_id, body, decision, user)
+            _insert(con, run_id, body, decision, user, override=override if decision == "approved" else None)
     except duckdb.TransactionException:  # someone else moved it at the same moment
         raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id) from None
     return thread(run_id)
+
+
+def _check_approval(run: dict, *, user: str, reviewers: set, confirmed: bool, override: str | None) -> None:
+    run_id = run["run_id"]
+    if not confirmed:
+        raise InvalidInput(f"Approving run {run_id} puts its model to use. Confirm that you want to approve it "
+                           "(tick the confirmation, or add --confirm).", code="confirmation_needed", value=run_id)
+    if user == run["created_by"] and not reviewers - {user}:
+        raise InvalidInput(f"{user} launched run {run_id}, so {user} cannot be its only approver. Ask someone else "
+                           "to review it first, or to approve it.", code="four_eyes", value=user)
+    if run["suspect"] and not override:
+        raise InvalidInput(f"Run {run_id} is marked suspect (its score may come from a leak). To approve it anyway, "
+                           "write why you override the warning.", code="override_needed", value=run_id)
 
 
 def _changed(run_id: str) -> str:
@@ -76,7 +105,8 @@ def _changed(run_id: str) -> str:
 def _text(text: str | None, *, required: bool) -> str | None:
     text = (text or "").strip()
     if required and not text:
-        raise InvalidInput("The comment is empty. Write what you want to say (a rejection needs a reason).",
+        raise InvalidInput("The comment is empty. Write what you want to say (approving or rejecting needs a "
+                           "reason).",
                            code="empty_comment")
     if len(text) > MAX_CHARS:
         raise InvalidInput(f"The comment has {len(text):,} characters; the limit is {MAX_CHARS:,}. "
@@ -84,6 +114,7 @@ def _text(text: str | None, *, required: bool) -> str | None:
     return text or None
 
 
-def _insert(con, run_id: str, body: str | None, decision: str | None, user: str | None) -> None:
-    con.execute("INSERT INTO run_comments (run_id, author, body, decision) VALUES (?, ?, ?, ?)",
-                [run_id, user or config.default_user(), body, decision])
+def _insert(con, run_id: str, body: str | None, decision: str | None, user: str | None, *,
+            override: str | None = None) -> None:
+    con.execute("INSERT INTO run_comments (run_id, author, body, decision, override_reason) VALUES (?, ?, ?, ?, ?)",
+                [run_id, user or config.default_user(), body, decision, override])

@@ -82,7 +82,7 @@ def search(query: str = "", *, lang: str = "en", audience: str | None = None) ->
         haystack = " ".join([term_id, *map(str, entry["aliases"]), entry["term"], entry["short"]]).lower()
         if (not q or q in haystack) and (audience is None or entry["audience"] == audience):
             out.append({"id": term_id, "term": entry["term"], "short": entry["short"], "audience": entry["audience"]})
-    return out
+    return sorted(out, key=lambda e: e["term"].casefold())  # as a reader looks them up: by name, in their language
 
 
 def edit(term: str, *, lang: str, field: str, text: str, user: str | None = None) -> dict:

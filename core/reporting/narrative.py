@@ -107,15 +107,46 @@ def build(run: RunRecord, lang: str = "en") -> dict:
     sections = [
         {"id": "what", "title": say("title_what"), "sentences": what},
         {"id": "how_good", "title": say("title_how_good"), "sentences": how},
+        {"id": "weak", "title": say("title_weak"),
+         "sentences": [weak_sentence(w, say, lang, v) for w in v["weak_spots"]] or [say("weak_none")]},
         {"id": "drivers", "title": say("title_drivers"), "sentences": drive},
         {"id": "fairness", "title": say("title_fairness"), "sentences": [_fairness(v, say, lang)]},
         {"id": "caveats", "title": say("title_caveats"), "sentences": _caveats(v, say, lang, weak)},
     ]
+    headline = how[0]
+    if run.suspect:
+        warning = [suspect_sentence(r, say, lang) for r in run.suspect_reasons]
+        sections.insert(0, {"id": "suspect", "title": say("title_suspect"), "sentences": warning})
+        headline = say("suspect_headline")
     return {
-        "run_id": run.run_id, "lang": lang, "problem_type": kind, "headline": how[0],
+        "run_id": run.run_id, "lang": lang, "problem_type": kind, "headline": headline,
         "sections": sections, "text": " ".join(s for sec in sections for s in sec["sentences"]),
         "values": v,
     }
+
+
+def weak_sentence(spot: dict, say, lang: str, v: dict) -> str:
+    """One weak spot (core.reporting.placeholders) as a sentence."""
+    if spot["kind"] == "class":
+        return say("weak_class", label=quoted(spot["label"]), recall=number(spot["recall_per_100"], lang),
+                   best_label=quoted(spot["best_label"]), best_recall=number(spot["best_recall_per_100"], lang))
+    if spot["kind"] in ("ceiling", "floor"):
+        return say(f"weak_{spot['kind']}", value=number(spot["value"], lang),
+                   beyond=number(spot["beyond_per_100"], lang))
+    return say(f"weak_{spot['kind']}", low=number(spot["low"], lang), high=number(spot["high"], lang),
+               error=number(spot["error"], lang), overall=number(spot["overall_error"], lang))
+
+
+def suspect_sentence(reason: dict, say, lang: str) -> str:
+    """Why a run is suspect, in words (core.analysis.suspect)."""
+    share = f"{number(placeholders.per_100(reason.get('share', 0)), lang)}%"
+    removed = number(placeholders.per_100(reason.get("error_removed", 0)), lang)
+    return say(f"suspect_{reason['code']}", column=quoted(reason.get("column", "?")), share=share, removed=removed)
+
+
+def suspect_reasons(run: RunRecord, lang: str = "en") -> list[str]:
+    """Why a run is marked suspect, one sentence per reason (for banners and reports)."""
+    return [suspect_sentence(r, lambda key, **x: glossary.story(key, lang, **x), lang) for r in run.suspect_reasons]
 
 
 def _fairness(v: dict, say, lang: str) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn import metrics
 
 from core.analysis import evaluation
+from core.data import names
 from core.foundation.errors import InvalidInput
 from core.training.views import RunRecord
 
@@ -36,6 +37,7 @@ def compute(run: RunRecord) -> dict:
         raise InvalidInput(f"Run {run.run_id} has no trained model yet ({run.status}), so there is nothing to "
                            "summarise. Wait for it to finish, or start a new run.", code="no_model", value=run.run_id)
     pred = evaluation.predictions(run)
+    base = evaluation.baseline(run)  # fitted on the training rows, as on the Results page
     importance = evaluation.feature_importance(run, time_limit=IMPORTANCE_SECONDS)
     ranked = sorted(importance["features"], key=lambda f: -f["importance"])
     drivers = [f["feature"] for f in ranked if f["importance"] > 0][:3]
@@ -62,11 +64,30 @@ def compute(run: RunRecord) -> dict:
     if kind == "binary":
         # A run cancelled before AutoGluon finished has no recorded classes: read them off the predictions.
         classes = details.get("classes") or [c[2:] for c in pred.columns if c.startswith("p_")]
-        values |= _binary(pred, details.get("positive_class") or classes[-1], classes, run.threshold)
+        values |= _binary(pred, details.get("positive_class") or classes[-1], classes, run.threshold, base)
     elif kind == "multiclass":
-        values |= _multiclass(pred)
+        values |= _multiclass(pred, base)
     else:
-        values |= _regression(pred)
+        values |= _regression(pred, base)
+    return _named(values, names.value_names(run.dataset_id, run.target))
+
+
+LABEL_KEYS = ("positive_label", "negative_label", "majority_label", "best_class", "worst_class", "rarest_label")
+
+
+def _named(values: dict, labels: dict[str, str]) -> dict:
+    """Outcome values as people call them ("repays the loan" rather than "1"), where names were given."""
+    if not labels:
+        return values
+    for key in LABEL_KEYS:
+        if values.get(key) is not None:
+            values[key] = names.shown(values[key], labels)
+    if "class_recall_per_100" in values:
+        values["class_recall_per_100"] = {names.shown(c, labels): r for c, r in values["class_recall_per_100"].items()}
+    for spot in values["weak_spots"]:
+        for key in ("label", "best_label"):
+            if key in spot:
+                spot[key] = names.shown(spot[key], labels)
     return values
 
 
@@ -87,7 +108,7 @@ def split_100(counts: dict) -> dict:
     return out
 
 
-def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float) -> dict:
+def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float, base: dict) -> dict:
     y = (pred["y_true"].astype(str) == str(positive)).to_numpy()
     p = pred[f"p_{positive}"].to_numpy()
     flagged = p >= threshold
@@ -101,8 +122,8 @@ def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float) 
         "positive_label": str(positive), "negative_label": negative,
         "positive_per_100": o["tp"] + o["fn"], "threshold_per_100": per_100(threshold),
         "flagged_per_100": o["tp"] + o["fp"], "accuracy_per_100": o["tp"] + o["tn"],
-        "baseline_accuracy_per_100": max(o["tp"] + o["fn"], o["fp"] + o["tn"]),
-        "majority_label": str(positive) if y.mean() >= 0.5 else negative,
+        "baseline_accuracy_per_100": o["tp"] + o["fn"] if str(base["label"]) == str(positive) else o["fp"] + o["tn"],
+        "majority_label": str(base["label"]),
         "balanced_accuracy_per_100": per_100(metrics.balanced_accuracy_score(y, flagged)) if both else None,
         "recall_per_100": recall, "missed_per_100": None if recall is None else 100 - recall,
         # Undefined when the model flags no case: the template is skipped rather than say "0".
@@ -113,13 +134,16 @@ def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float) 
         "average_precision_per_100": per_100(metrics.average_precision_score(y, p)) if both else None,
         "mcc_per_100": per_100(metrics.matthews_corrcoef(y, flagged)),
         "log_loss": finite(metrics.log_loss(y, p, labels=[False, True])),
-        "baseline_log_loss": finite(metrics.log_loss(y, np.full(len(y), y.mean()), labels=[False, True])),
+        "baseline_log_loss": finite(metrics.log_loss(y, np.full(len(y), base["shares"].get(str(positive), 0.5)),
+                                                     labels=[False, True])),
         "accuracy": float(np.mean(flagged == y)),  # unrounded, for the margin of error
         "outcomes_per_100": o,
+        "weak_spots": _weak_classes({str(positive): recall, negative: per_100(c["tn"] / (c["tn"] + c["fp"]))
+                                     if c["tn"] + c["fp"] else None}),
     }
 
 
-def _multiclass(pred: pd.DataFrame) -> dict:
+def _multiclass(pred: pd.DataFrame, base: dict) -> dict:
     y, yhat = pred["y_true"].astype(str), pred["y_pred"].astype(str)
     # sklearn pairs probability columns with labels in sorted order.
     classes = sorted(c[2:] for c in pred.columns if c.startswith("p_"))
@@ -131,12 +155,13 @@ def _multiclass(pred: pd.DataFrame) -> dict:
     best, worst = max(recalls, key=recalls.get), min(recalls, key=recalls.get)
     # One-vs-rest AUC, averaged over the outcomes present in the holdout (sklearn's "ovr", macro).
     aucs = [metrics.roc_auc_score(y == c, pred[f"p_{c}"]) for c in present if 0 < shares[c] < 1]
-    prior = np.tile([shares.get(c, 0.0) for c in classes], (int(known.sum()), 1))
+    prior = np.tile([base["shares"].get(c, 0.0) for c in classes], (int(known.sum()), 1))
     accuracy = float(metrics.accuracy_score(y, yhat))
     return {
         "class_count": len(classes),
         "accuracy_per_100": per_100(accuracy),
-        "baseline_accuracy_per_100": per_100(shares.iloc[0]), "majority_label": str(shares.index[0]),
+        "baseline_accuracy_per_100": per_100(shares.get(str(base["label"]), 0.0)),
+        "majority_label": str(base["label"]),
         "majority_per_100": per_100(shares.iloc[0]), "smallest_per_100": per_100(shares.iloc[-1]),
         "rarest_label": str(shares.index[-1]),
         "balanced_accuracy_per_100": per_100(metrics.balanced_accuracy_score(y, yhat)),
@@ -152,13 +177,14 @@ def _multiclass(pred: pd.DataFrame) -> dict:
         if known.any() else None,
         "accuracy": accuracy,
         "class_recall_per_100": {c: per_100(r) for c, r in recalls.items()},
+        "weak_spots": _weak_classes({c: per_100(r) for c, r in recalls.items()}),
     }
 
 
-def _regression(pred: pd.DataFrame) -> dict:
+def _regression(pred: pd.DataFrame, base: dict) -> dict:
     y, yhat = pred["y_true"].astype(float).to_numpy(), pred["y_pred"].astype(float).to_numpy()
     error = np.abs(y - yhat)
-    mean = np.full_like(y, y.mean())  # the naive baseline, as on the results page
+    mean = np.full_like(y, base["value"])  # the naive baseline: the training rows' average
     nonzero = y != 0
     return {
         "mae": float(error.mean()), "baseline_mae": float(metrics.mean_absolute_error(y, mean)),
@@ -170,4 +196,42 @@ def _regression(pred: pd.DataFrame) -> dict:
         "correlation_per_100": per_100(np.corrcoef(y, yhat)[0, 1]) if y.std() and yhat.std() else None,
         "typical_value": float(np.median(y)),
         "mae_margin": float(1.96 * error.std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else 0.0,
+        "weak_spots": weak_ranges(y, yhat),
     }
+
+
+WEAK_RATIO = 2.0  # a range whose typical error is at least twice the overall one is a weak spot
+WEAK_GAP_PER_100 = 25  # a class found this much less often than the best-found class
+MIN_ROWS = 10  # no weak spot is claimed from fewer holdout rows than this
+
+
+def weak_ranges(y: np.ndarray, yhat: np.ndarray) -> list[dict]:
+    """Where a regression is weak: tenths of the target where the typical error is much larger
+    than overall, and values it never predicts (above its highest or below its lowest prediction)."""
+    out = []
+    overall = float(np.mean(np.abs(y - yhat)))
+    if len(y) >= 10 * MIN_ROWS and overall > 0:
+        tenth = pd.qcut(pd.Series(y), 10, labels=False, duplicates="drop").to_numpy()
+        for d in (tenth.max(), tenth.min()):  # the extremes are where models usually fail
+            inside = tenth == d
+            err = float(np.mean(np.abs(y[inside] - yhat[inside])))
+            if inside.sum() >= MIN_ROWS and err >= WEAK_RATIO * overall:
+                out.append({"kind": "top_tenth" if d == tenth.max() else "bottom_tenth", "error": err,
+                            "overall_error": overall, "low": float(y[inside].min()), "high": float(y[inside].max()),
+                            "rows": int(inside.sum())})
+    for kind, edge, beyond in (("ceiling", yhat.max(), y > yhat.max()), ("floor", yhat.min(), y < yhat.min())):
+        share = float(beyond.mean())
+        if beyond.sum() >= MIN_ROWS and share >= 0.05:
+            out.append({"kind": kind, "value": float(edge), "beyond_per_100": per_100(share)})
+    return out
+
+
+def _weak_classes(recalls: dict[str, int | None]) -> list[dict]:
+    """Outcomes the model finds much less often than the one it finds best."""
+    known = {c: r for c, r in recalls.items() if r is not None}
+    if len(known) < 2:
+        return []
+    best = max(known, key=known.get)
+    return [{"kind": "class", "label": c, "recall_per_100": r, "best_label": best,
+             "best_recall_per_100": known[best]}
+            for c, r in sorted(known.items(), key=lambda kv: kv[1]) if known[best] - r >= WEAK_GAP_PER_100]

@@ -88,6 +88,24 @@ def cancel(run_id: str) -> views.RunRecord:
     return views.load(run_id)
 
 
+MAX_NAME = 120
+
+
+def rename(run_id: str, name: str, *, user: str | None = None) -> views.RunRecord:
+    """Give a run a name people recognise (shown in every run picker)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("A run name cannot be empty. Type a name, e.g. 'Credit risk, spring review'.",
+                           code="empty_name", value=name)
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"A run name has at most {MAX_NAME} characters; this one has {len(name)}. Shorten it.",
+                           code="name_too_long", value=len(name))
+    with db.transaction() as con:
+        views.row(con, run_id)
+        con.execute("UPDATE runs SET name = ? WHERE run_id = ?", [name, run_id])
+    return views.load(run_id)
+
+
 def wait(run_id: str, *, timeout: float | None = None, poll: float = 0.5) -> views.RunRecord:
     """Drive sync until the run ends and its worker has reported everything (e.g. every model's
     holdout score); the CLI's --wait."""

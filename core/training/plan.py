@@ -69,13 +69,34 @@ def describe_problem(info: dict, target: str, *, kind: str, lang: str = "en") ->
 
 
 def default_exclusions(info: dict) -> list[dict]:
-    """Pre-ticked exclusions: columns whose warnings say 'leave it out'."""
+    """Recommended exclusions: columns whose warnings say 'leave it out' (with the first reason)."""
     seen, out = set(), []
     for w in info["warnings"]:
         if w["exclude"] and w["column"] and w["column"] not in seen and w["column"] != info.get("target"):
             seen.add(w["column"])
             out.append({"column": w["column"], "kind": w["kind"], "reason": w["message"]})
     return out
+
+
+def column_defaults(info: dict, target: str) -> dict:
+    """The one set of defaults for a run's columns, used by the run form and `runs plan|start`:
+    recommended exclusions (with reasons) and suggested sensitive columns. `info` is
+    `datasets.show(..., target=target)`, whose warnings include the target checks."""
+    recommended = [r for r in default_exclusions(info) if r["column"] != target]
+    return {"recommended": recommended, "exclude": [r["column"] for r in recommended],
+            "sensitive": [c for c in suggest_sensitive({"columns": info["columns"]}) if c != target]}
+
+
+def resolve_columns(spec: RunSpec, defaults: dict) -> dict:
+    """What a spec leaves out and marks sensitive, defaults applied; and which exclusions were
+    recommended, kept (recommended but used) or added (not recommended)."""
+    recommended = defaults["exclude"]
+    chosen = recommended if spec.exclude is None else spec.exclude
+    excluded = [c for c in dict.fromkeys(chosen) if c not in spec.keep]
+    sensitive = defaults["sensitive"] if spec.sensitive is None else list(dict.fromkeys(spec.sensitive))
+    return {"excluded": excluded, "sensitive": sensitive,
+            "exclusions": {"recommended": recommended, "kept": [c for c in recommended if c not in excluded],
+                           "added": [c for c in excluded if c not in recommended]}}
 
 
 def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
@@ -88,10 +109,12 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
     kind = problem_type(info, spec.target, metric=spec.eval_metric)
     metric = _metric(spec, kind)
     _check_numbers(spec)
-    for role, names in (("Excluded", spec.exclude), ("Sensitive", spec.sensitive)):
-        for name in names:
+    for role, names in (("Excluded", spec.exclude), ("Kept", spec.keep), ("Sensitive", spec.sensitive)):
+        for name in names or []:
             _column(info, name, role)
-    if spec.target in spec.exclude:
+    defaults = column_defaults(info, spec.target)
+    columns = resolve_columns(spec, defaults)
+    if spec.target in columns["excluded"]:
         raise InvalidInput(f"The target '{spec.target}' cannot also be excluded. Remove it from the exclusions.",
                            code="target_excluded", value=spec.target)
     if spec.sample_weight:
@@ -99,9 +122,9 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         if col["type"] != "number" or spec.sample_weight == spec.target:
             raise InvalidInput(f"Sample-weight column '{spec.sample_weight}' must be a numeric column "
                                "other than the target.", code="bad_sample_weight", value=spec.sample_weight)
-    dropped = set(spec.exclude) | {spec.target, spec.sample_weight}
+    dropped = set(columns["excluded"]) | {spec.target, spec.sample_weight}
     if not spec.sensitive_as_inputs:
-        dropped |= set(spec.sensitive)
+        dropped |= set(columns["sensitive"])
     features = [c["name"] for c in info["columns"] if c["name"] not in dropped]
     if not features:
         raise InvalidInput("Every column is excluded, so the model has nothing to learn from. "
@@ -122,11 +145,12 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "goal": spec.goal if not spec.eval_metric else None,
         "eval_metric": metric,
         "features": features,
-        "excluded": sorted(set(spec.exclude)),
-        "sensitive": list(spec.sensitive),
-        "suggested_exclusions": default_exclusions(info),
+        "excluded": sorted(columns["excluded"]),
+        "exclusions": columns["exclusions"],
+        "sensitive": columns["sensitive"],
+        "suggested_exclusions": defaults["recommended"],
         "warnings": [{"kind": w["kind"], "column": w.get("column")} for w in info["warnings"]],
-        "suggested_sensitive": suggest_sensitive({"columns": info["columns"]}),
+        "suggested_sensitive": defaults["sensitive"],
         "sample_weight": spec.sample_weight,
         "holdout": spec.holdout,
         "seed": spec.seed,

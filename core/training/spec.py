@@ -62,8 +62,10 @@ class RunSpec:
     eval_metric: str | None = None
     quality: str = "balanced"
     time_limit: float = 60
-    exclude: list[str] = field(default_factory=list)
-    sensitive: list[str] = field(default_factory=list)
+    # None means "the recommended ones" (core.training.plan.column_defaults), for the form and the CLI alike.
+    exclude: list[str] | None = None
+    keep: list[str] = field(default_factory=list)  # recommended exclusions that stay in
+    sensitive: list[str] | None = None
     sensitive_as_inputs: bool = False
     holdout: float = 0.2
     seed: int = 0

@@ -100,7 +100,8 @@ def _apply(con, run_id: str, event: dict) -> bool:
     elif kind == "split":
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":
-        keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version")
+        keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version",
+                "decision_threshold")
         _merge_details(con, run_id, {k: event.get(k) for k in keep})
         con.execute("UPDATE runs SET status = 'succeeded', autogluon_best = ?, holdout_metrics = ?, ended_at = ?, "
                     "current_model = NULL WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
@@ -110,14 +111,19 @@ def _apply(con, run_id: str, event: dict) -> bool:
         for m in event["models"]:
             con.execute(
                 """INSERT INTO run_models (run_id, model, score_val, score_test, fit_time, predict_time,
-                       stack_level, recorded_at, refit_model, predict_ms_per_1000, disk_mb)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       stack_level, recorded_at, refit_model, predict_ms_per_1000, disk_mb, decision_threshold)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT DO UPDATE SET score_val = excluded.score_val, score_test = excluded.score_test,
                        fit_time = excluded.fit_time, predict_time = excluded.predict_time,
                        refit_model = excluded.refit_model, predict_ms_per_1000 = excluded.predict_ms_per_1000,
-                       disk_mb = excluded.disk_mb""",
+                       disk_mb = excluded.disk_mb, decision_threshold = excluded.decision_threshold""",
                 [run_id, m["model"], m["score_val"], m["score_test"], m["fit_time"], m["predict_time"],
-                 m["stack_level"], t, m.get("refit_model"), m.get("predict_ms_per_1000"), m.get("disk_mb")])
+                 m["stack_level"], t, m.get("refit_model"), m.get("predict_ms_per_1000"), m.get("disk_mb"),
+                 m.get("decision_threshold")])
+    elif kind == "assessed":
+        con.execute("UPDATE runs SET suspect = ?, suspect_reasons = ? WHERE run_id = ?",
+                    [event["suspect"], json.dumps(event["reasons"]), run_id])
+        _merge_details(con, run_id, {k: event.get(k) for k in ("baseline_error", "model_error", "importance_shares")})
     elif kind == "failed":
         con.execute("UPDATE runs SET status = 'failed', error = ?, ended_at = ?, current_model = NULL "
                     "WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",

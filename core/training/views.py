@@ -15,7 +15,7 @@ from core.foundation.errors import NotFound
 TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STATUSES = ("queued", "running", *TERMINAL)
 MODEL_COLUMNS = ("model, score_val, score_test, fit_time, predict_time, stack_level, refit_model, "
-                 "predict_ms_per_1000, disk_mb, recorded_at")
+                 "predict_ms_per_1000, disk_mb, decision_threshold, recorded_at")
 FAILURE_WORDS = {
     "NotEnoughMemoryError": "skipped: this machine did not have enough free memory for it",
     "NotEnoughCudaMemoryError": "skipped: not enough GPU memory",
@@ -34,6 +34,7 @@ class RunRecord:
     (a person's choice, else AutoGluon's pick); AutoGluon's own pick is `autogluon_best`."""
 
     run_id: str
+    name: str
     status: str
     dataset_id: str
     dataset_name: str
@@ -58,6 +59,7 @@ class RunRecord:
     error: str | None
     status_sentence: str
     excluded: list[str]
+    exclusions: dict
     data_warnings: list[dict]
     sensitive: list[str]
     features: list[str]
@@ -68,6 +70,8 @@ class RunRecord:
     parent_run_id: str | None
     run_dir: str
     decision: str
+    suspect: bool | None
+    suspect_reasons: list[dict]
     created_by: str | None
     created_at: str
     executor_handle: dict = field(default_factory=dict, repr=False)
@@ -145,7 +149,8 @@ def load(run_id: str) -> RunRecord:
     choice = _choice(run, models, picked)
     plan = json.loads(run["plan"])
     return RunRecord(
-        run_id=run_id, status=run["status"], dataset_id=run["dataset_id"], dataset_name=run["dataset_name"],
+        run_id=run_id, name=run_name(run), status=run["status"], dataset_id=run["dataset_id"],
+        dataset_name=run["dataset_name"],
         target=run["target"], problem_type=run["problem_type"], problem_sentence=plan.get("problem_sentence"),
         goal=run["goal"], eval_metric=run["eval_metric"], quality=run["quality"], time_limit=run["time_limit"],
         seed=run["seed"],
@@ -156,13 +161,20 @@ def load(run_id: str) -> RunRecord:
         holdout_metrics=json.loads(run["holdout_metrics"] or "null") or {},
         failures=[{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
         error=run["error"], status_sentence=status_sentence(run, models),
-        excluded=plan.get("excluded", []), data_warnings=plan.get("warnings", []),
+        excluded=plan.get("excluded", []), exclusions=plan.get("exclusions") or {},
+        data_warnings=plan.get("warnings", []),
         sensitive=plan.get("sensitive", []), features=plan.get("features", []), details=details,
         spec=json.loads(run["spec"]), fit_kwargs=plan.get("fit_kwargs"), environment=json.loads(run["environment"]),
         parent_run_id=run["parent_run_id"], run_dir=run["run_dir"], decision=run["decision"] or "draft",
+        suspect=run["suspect"], suspect_reasons=json.loads(run["suspect_reasons"] or "[]"),
         created_by=run["created_by"], created_at=run["created_at"].isoformat(timespec="seconds"),
         executor_handle=json.loads(run["executor_handle"] or "{}"),
     )
+
+
+def run_name(run: dict) -> str:
+    """A run's name: the one people gave it, else "target · quality · date"."""
+    return run["name"] or f"{run['target']} · {run['quality']} · {run['created_at']:%Y-%m-%d %H:%M}"
 
 
 def _shown_name(best: str | None, models: list[dict]) -> str | None:
@@ -176,10 +188,20 @@ def _choice(run: dict, models: list[dict], picked) -> dict:
         model, threshold, reason, who, when = picked
         return {"model": model, "threshold": threshold, "reason": reason, "chosen_by": who,
                 "chosen_at": when.isoformat(timespec="seconds")}
-    return {"model": _shown_name(run["autogluon_best"], models) if run["autogluon_best"] else
-            (models[0]["model"] if models else None),
-            "threshold": 0.5 if run["problem_type"] == "binary" else None,
+    model = _shown_name(run["autogluon_best"], models) if run["autogluon_best"] else \
+        (models[0]["model"] if models else None)
+    return {"model": model, "threshold": default_threshold(run, models, model),
             "reason": "AutoGluon's best model on validation", "chosen_by": "autogluon", "chosen_at": None}
+
+
+def default_threshold(run: dict, models: list[dict], model: str | None) -> float | None:
+    """AutoGluon's decision threshold for a model (tuned on validation or out-of-fold rows), else 0.5."""
+    if run["problem_type"] != "binary":
+        return None
+    own = next((m.get("decision_threshold") for m in models if m["model"] == model), None)
+    if own is None and model is not None and _shown_name(run["autogluon_best"], models) == model:
+        own = json.loads(run["details"] or "{}").get("decision_threshold")
+    return 0.5 if own is None else own
 
 
 def status_sentence(run: dict, models: list[dict]) -> str:
@@ -216,13 +238,14 @@ def list_runs() -> list[dict]:
     """Every run, newest first, as short rows (for pickers and `runs list`)."""
     with db.connect() as con:
         cur = con.execute(
-            """SELECT r.run_id, r.status, r.dataset_id, r.dataset_name, r.target, r.problem_type,
-                      r.eval_metric, r.quality, r.time_limit, r.autogluon_best, r.decision, r.created_by,
+            """SELECT r.run_id, r.name, r.status, r.dataset_id, r.dataset_name, r.target, r.problem_type,
+                      r.eval_metric, r.quality, r.time_limit, r.autogluon_best, r.decision, r.suspect, r.created_by,
                       r.created_at, r.started_at, r.ended_at, r.parent_run_id, count(m.model) AS models
                FROM runs r LEFT JOIN run_models m USING (run_id)
                GROUP BY ALL ORDER BY r.created_at DESC, r.run_id DESC""")
         rows = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
     for r in rows:
+        r["name"] = run_name(r)
         r["created_at"] = r["created_at"].isoformat(timespec="seconds")
         r["decision"] = r["decision"] or "draft"
         started, ended = r.pop("started_at"), r.pop("ended_at")

@@ -16,6 +16,8 @@ from pathlib import Path
 from core.analysis.metrics import greater_is_better, natural
 from core.foundation.events import EventLog
 
+IMPORTANCE_SECONDS = 20.0  # a bound on the permutation importance computed after training
+
 
 def _folder_mb(path: Path) -> float | None:
     """Size on disk of a model's folder (an ensemble's own folder holds only its weights)."""
@@ -57,6 +59,41 @@ def _leaderboard_rows(board, greater: bool, holdout_rows: int, models_dir: Path)
                     "predict_ms_per_1000": None if test_time is None else 1e6 * test_time / max(holdout_rows, 1),
                     "disk_mb": _folder_mb(models_dir / scored.model)})
     return out
+
+
+def _threshold(predictor, model: str, plan: dict) -> float:
+    """AutoGluon's decision threshold for one model: calibrated on validation or out-of-fold
+    predictions (never the holdout) when AutoGluon calibrates for this metric, else 0.5."""
+    calibrated = plan["fit_kwargs"].get("calibrate_decision_threshold") is True or \
+        abs(predictor.decision_threshold - 0.5) > 1e-9
+    if not calibrated:
+        return 0.5
+    try:
+        return float(predictor.calibrate_decision_threshold(model=model, verbose=False))
+    except Exception:  # a model AutoGluon cannot calibrate (no validation data kept for it)
+        return float(predictor.decision_threshold)
+
+
+def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: list[dict], run_dir: Path) -> dict:
+    """Permutation importance of AutoGluon's best model (cached where the analysis pages read it)
+    and the too-good-to-be-true check against the naive baseline fitted on the training rows."""
+    from core.analysis import evaluation, suspect
+
+    label, kind = plan["label"], plan["problem_type"]
+    best = predictor.model_best
+    shown = next((r["model"] for r in rows if best in (r["model"], r.get("refit_model"))), best)
+    seconds = min(IMPORTANCE_SECONDS, max(5.0, 0.15 * plan["fit_kwargs"]["time_limit"]))
+    table = predictor.feature_importance(holdout, model=best, time_limit=seconds, confidence_level=0.95, silent=True)
+    importance = {"run_id": plan["run_id"], "model": shown, "metric": plan["eval_metric"], "confidence": 0.95,
+                  "features": evaluation.importance_rows(table, 0.95)}
+    (run_dir / f"feature_importance_{best}.json").write_text(json.dumps(importance))
+    baseline = evaluation.baseline_error(kind, train[label], holdout[label])
+    model_error = holdout_metrics.get("mean_absolute_error") if kind == "regression" else \
+        1 - holdout_metrics["accuracy"] if "accuracy" in holdout_metrics else None
+    flagged = {w["column"]: w["kind"] for w in plan.get("warnings", []) if w["kind"] in suspect.FLAGGED_KINDS}
+    return {"baseline_error": baseline, "model_error": model_error,
+            **suspect.assess(features=importance["features"], flagged=flagged, model_error=model_error,
+                             baseline_error=baseline)}
 
 
 class _DropTorchNoise(logging.Filter):
@@ -109,10 +146,12 @@ def run(run_dir: Path) -> None:
              "detail": str(r.get("exc_str") or ""), "lost_seconds": r.get("total_time")}
             for r in failures.to_dict("records")
         ]
+        binary = problem_type == "binary"
         # The run is done here: its chosen model is scored on the holdout.
         events.emit(
             "finished",
             chosen_model=predictor.model_best,
+            decision_threshold=float(predictor.decision_threshold) if binary else None,
             holdout_metrics=holdout_metrics,
             failures=failure_rows,
             positive_class=str(predictor.positive_class) if problem_type == "binary" else None,
@@ -124,7 +163,11 @@ def run(run_dir: Path) -> None:
         # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
         rows = _leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater, len(holdout),
                                  Path(predictor.path) / "models")
+        for row in rows:
+            row["decision_threshold"] = _threshold(predictor, row["model"], plan) if binary else None
         events.emit("scored", models=rows)
+        # Last, what drives the predictions, and whether the score is too good to be true.
+        events.emit("assessed", **_assess(predictor, train, holdout, plan, holdout_metrics, rows, run_dir))
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
         events.emit("failed", error=f"{type(exc).__name__}: {exc}")
