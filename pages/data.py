@@ -38,10 +38,10 @@ if not found:
     st.stop()
 
 ids = [d["dataset_id"] for d in found]
-names = {d["dataset_id"]: d["name"] for d in found}
+dataset_names = {d["dataset_id"]: d["name"] for d in found}
 if st.session_state.get("dataset_pick") not in ids:
     st.session_state.pop("dataset_pick", None)  # it was deleted, maybe in another session
-dataset_id = st.selectbox(t("choose_dataset"), ids, format_func=names.get,
+dataset_id = st.selectbox(t("choose_dataset"), ids, format_func=dataset_names.get,
                           help=help_for("dataset"), key="dataset_pick")
 
 lang = ctx()["language"]

@@ -26,10 +26,11 @@ if audience != "stakeholder":
         if not usable:
             st.warning(t("no_model_fits"))
         else:
-            picked = st.selectbox(t("col_model"), usable, index=usable.index(run.chosen_model)
-                                  if run.chosen_model in usable else 0, key=f"pick_model_{run_id}",
-                                  format_func=lambda m: t("model_with_score", model=m, score=narrative.number(
-                                      scores[m], lang)) if scores.get(m) is not None else m)
+            shown = {t("model_with_score", model=m, score=narrative.number(scores[m], lang))
+                     if scores.get(m) is not None else m: m for m in usable}  # names with their scores
+            label = st.selectbox(t("col_model"), list(shown), index=usable.index(run.chosen_model)
+                                 if run.chosen_model in usable else 0, key=f"pick_model_{run_id}")
+            picked = shown[label]
             reason = st.text_input(t("choice_reason"), key=f"pick_reason_{run_id}")
             if st.button(t("use_model")) and attempt(choice.choose, run_id, model=picked, reason=reason or None,
                                                      user=ctx()["user"]):

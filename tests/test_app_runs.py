@@ -179,7 +179,7 @@ def test_leaderboard_constraints_filter_the_models_one_can_choose():
 
 
 def test_what_if_on_the_results_page_updates_the_prediction_and_explains_it():
-    spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM"])
+    spec = RunSpec(_id("German credit"), "risk", quality="fast", time_limit=60, model_families=["GBM"], sensitive=[])
     run_id = train(spec).run_id
     at = run_app("pages/results.py")
     before = next(m.value for m in at.markdown if m.value.startswith("Prediction:"))

@@ -24,10 +24,12 @@ COVERED_BY = {
     "core.analysis.evaluation.regression_report": ("runs", "evaluate"),
     "core.reporting.narrative.build": ("runs", "show"),
     "core.training.views.with_results": ("runs", "list"),
+    "core.reporting.narrative.suspect_reasons": ("runs", "show"),
+    "core.analysis.choice.leaderboard": ("runs", "show"),
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
-VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.training.scheduler.start",
+VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
                 "core.analysis.compare.suggested"}
 
 

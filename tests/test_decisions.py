@@ -29,7 +29,7 @@ def test_a_decision_moves_one_allowed_step_at_a_time_with_who_and_when(run_id):
         decisions.decide(run_id, "approved", user="ana")
     decisions.comment(run_id, "Recall looks low for Chinstrap.", user="ana")
     decisions.decide(run_id, "reviewed", note="Checked the caveats.", user="bruno")
-    done = decisions.decide(run_id, "approved", user="carla")
+    done = decisions.decide(run_id, "approved", note="Recall is fine for our use.", user="carla", confirmed=True)
     assert done["decision"] == "approved" and done["decided_by"] == "carla" and done["decided_at"]
     assert [(c["author"], c["decision"]) for c in done["comments"]] == [
         ("ana", None), ("bruno", "reviewed"), ("carla", "approved")]
@@ -40,7 +40,7 @@ def test_bad_input_is_refused_and_leaves_no_row(run_id, snapshot):
     before = snapshot()
     with pytest.raises(InvalidInput, match="empty"):
         decisions.comment(run_id, "   ")
-    with pytest.raises(InvalidInput, match="a rejection needs a reason"):
+    with pytest.raises(InvalidInput, match="approving or rejecting needs a reason"):
         decisions.decide(run_id, "rejected")
     with pytest.raises(InvalidInput, match="Unknown decision 'approve'. Decisions are: draft, reviewed"):
         decisions.decide(run_id, "approve")
@@ -74,7 +74,7 @@ def test_two_people_cannot_both_move_the_decision_from_the_same_step(run_id):
     def move(step, who):
         barrier.wait()
         try:
-            outcomes.append(decisions.decide(run_id, step, note="my call", user=who)["decision"])
+            outcomes.append(decisions.decide(run_id, step, note="my call", user=who, confirmed=True)["decision"])
         except InvalidInput as exc:
             outcomes.append(str(exc))
 

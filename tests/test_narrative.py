@@ -39,7 +39,7 @@ def _check_common(run, story, kind):
     assert textstat.flesch_kincaid_grade(story["text"]) <= 9, story["text"]
     pt = narrative.build(run, "pt")
     assert pt["text"] != story["text"] and pt["values"] == v
-    assert [s["id"] for s in story["sections"]] == ["what", "how_good", "drivers", "fairness", "caveats"]
+    assert [s["id"] for s in story["sections"]] == ["what", "how_good", "weak", "drivers", "fairness", "caveats"]
 
 
 def test_binary_summary_numbers_come_from_the_stored_results():
@@ -118,7 +118,7 @@ def test_counts_per_100_add_up_and_undefined_numbers_are_left_out():
 
     assert placeholders.split_100({"tp": 1, "fn": 2, "fp": 2, "tn": 2}) == {"tp": 14, "fn": 29, "fp": 29, "tn": 28}
     never = pd.DataFrame({"y_true": ["a", "b", "a", "a", "b"], "p_a": [0.9] * 5, "p_b": [0.1] * 5})
-    v = placeholders._binary(never, "b", ["a", "b"], 0.5)
+    v = placeholders._binary(never, "b", ["a", "b"], 0.5, {"label": "a", "shares": {"a": 0.6, "b": 0.4}})
     assert v["precision_per_100"] is None and v["recall_per_100"] == 0  # nothing flagged: no precision claim
     shown = narrative.formatted(v, "en")
     assert "precision_per_100" not in shown and shown["accuracy_per_100"] == "60"

@@ -26,7 +26,7 @@ def credit_run(tmp_path_factory):
     os.environ["COMMONGROUND_HOME"] = str(home)
     try:
         dataset = datasets.add(DATA / "german_credit.csv")["dataset_id"]
-        run = train(RunSpec(dataset, "risk", quality="fast", time_limit=15,
+        run = train(RunSpec(dataset, "risk", quality="fast", time_limit=15, sensitive=[],
                                            model_families=["GBM", "LR", "RF"]))
     finally:
         os.environ["COMMONGROUND_HOME"] = old or ""

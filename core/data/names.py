@@ -59,9 +59,10 @@ def set_value_names(dataset_id: str, column: str, names: dict, *, user: str | No
         seen[name.lower()] = value
     with db.transaction() as con:
         con.execute("DELETE FROM dataset_value_names WHERE dataset_id = ? AND column_name = ?", [dataset_id, column])
-        con.executemany("INSERT INTO dataset_value_names (dataset_id, column_name, value, name, set_by) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [[dataset_id, column, v, n, user or config.default_user()] for v, n in given.items()])
+        if given:
+            con.executemany("INSERT INTO dataset_value_names (dataset_id, column_name, value, name, set_by) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [[dataset_id, column, v, n, user or config.default_user()] for v, n in given.items()])
     return for_dataset(dataset_id)
 
 

@@ -52,7 +52,6 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
         raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.",
                            code="unknown_decision", value=decision)
     user = user or config.default_user()
-    body = _text(note, required=decision in ("rejected", "approved"))
     with db.connect() as con:
         run = views.row(con, run_id)
         models, = con.execute("SELECT count(*) FROM run_models WHERE run_id = ?", [run_id]).fetchone()
@@ -70,6 +69,7 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
     if decision not in NEXT[current]:
         raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
                            f"not to '{decision}'.", code="decision_step_not_allowed", value=decision)
+    body = _text(note, required=decision in ("rejected", "approved"))
     override = (override or "").strip() or None
     if decision == "approved":
         _check_approval(run, user=user, reviewers=reviewers, confirmed=confirmed, override=override)
