@@ -106,6 +106,9 @@ def test_a_suspect_run_is_never_called_best(ws):
     clean = next(r for r in result["runs"] if r["run_id"] == ws["runs"]["clean"])
     assert kept["metrics"]["accuracy"] > clean["metrics"]["accuracy"]  # it scores higher...
     assert result["best_run_id"] == ws["runs"]["clean"]  # ...and is still not called best
+    differs = {d["setting"]: d for d in result["spec_differences"]}
+    assert set(differs) >= {"excluded", "keep"}  # what each run really left out, not only what was typed
+    assert ["final_status"] in list(differs["excluded"].values()) and [] in list(differs["excluded"].values())
 
 
 def test_approving_a_suspect_run_needs_a_second_person_a_confirmation_and_an_override(ws, snapshot):

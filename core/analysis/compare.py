@@ -66,12 +66,15 @@ def _score(run: RunRecord, rows: list[int]) -> dict:
 
 
 def spec_differences(shown: list[RunRecord]) -> list[dict]:
-    """Settings whose values differ between the runs, one row per setting."""
-    specs = [run.spec for run in shown]
-    keys = sorted(set().union(*specs) - SPEC_KEYS_IGNORED)
+    """Settings whose values differ between the runs, one row per setting, with the columns each
+    run actually left out or marked sensitive (defaults resolved); runs are named by their names."""
+    specs = [{**run.spec, "excluded": run.excluded, "sensitive": run.sensitive} for run in shown]
+    keys = sorted(set().union(*specs) - SPEC_KEYS_IGNORED - {"exclude"})
+    labels = [run.name if [r.name for r in shown].count(run.name) == 1 else f"{run.name} ({run.run_id})"
+              for run in shown]
     out = []
     for key in keys:
         values = [json.dumps(s.get(key), sort_keys=True, default=str) for s in specs]
         if len(set(values)) > 1:
-            out.append({"setting": key, **{run.run_id: s.get(key) for run, s in zip(shown, specs)}})
+            out.append({"setting": key, **{label: s.get(key) for label, s in zip(labels, specs)}})
     return out
