@@ -185,3 +185,40 @@ def test_stakeholder_summary_switches_language_and_shows_a_script_comment_as_tex
     page.get_by_text("Decisão: Revisado").wait_for(timeout=30000)
     assert page.get_by_text(typed, exact=True).count() == 1  # the box was emptied after the comment
     page.screenshot(path=str(server["home"] / "summary_page.png"), full_page=True)
+
+
+def test_a_suspect_run_is_bannered_renamed_and_needs_a_second_person_to_approve(server, page, tmp_path):
+    """A leak kept in on purpose: the banner, a new name, value names in Portuguese, and the four-eyes rule."""
+    import json
+
+    from tests.test_defend import leaky_table
+
+    leaky = leaky_table(tmp_path / "loans.csv")
+    dataset = json.loads(_cli(server, "datasets", "add", str(leaky), "--name", "Loans", "--json"))["dataset_id"]
+    _cli(server, "datasets", "name-values", dataset, "--column", "y", "--set", "1=paga o empréstimo",
+         "--set", "0=não paga")
+    run = json.loads(_cli(server, "runs", "start", "--dataset", dataset, "--target", "y", "--quality", "fast",
+                          "--time-limit", "10", "--family", "GBM", "--keep", "final_status", "--wait", "--json",
+                          "--user", "rita"))
+    assert run["suspect"] is True
+    page.goto(server["url"] + "/runs?user=rita")
+    page.get_by_text("This run may be too good to be true").first.wait_for(timeout=60000)
+    page.get_by_role("button", name="Run name").click()
+    box = page.get_by_role("textbox", name="Run name")
+    box.fill("Loans with the status column kept")
+    box.press("Enter")
+    page.get_by_role("button", name="Rename run").click()
+    page.get_by_role("heading", name="Loans with the status column kept").wait_for(timeout=30000)
+    # rita launched it and reviews it herself: she still cannot approve it alone.
+    _cli(server, "runs", "decide", run["run_id"], "--decision", "reviewed", "--note", "checked", "--user", "rita")
+    _cli(server, "preferences", "set", "--user", "rita", "language", "pt")
+    page.goto(server["url"] + f"/summary?user=rita&run={run['run_id']}")
+    page.get_by_text("“paga o empréstimo”").first.wait_for(timeout=60000)  # value names, in Portuguese
+    page.get_by_label("Seu comentário").fill("Parece certo.")
+    page.get_by_text("Confirmo que este modelo pode ser usado").click()
+    page.get_by_label("Por que aprovar mesmo marcada como suspeita?").fill("O status é conhecido antes.")
+    page.get_by_role("button", name="Aprovar para uso").click()
+    page.get_by_text("cannot be its only approver").wait_for(timeout=30000)
+    page.screenshot(path=str(server["home"] / "four_eyes.png"), full_page=True)
+    thread = json.loads(_cli(server, "runs", "comments", run["run_id"], "--json"))
+    assert thread["decision"] == "reviewed"
