@@ -170,16 +170,20 @@ def test_unclosed_quote_names_the_line_that_opens_it(write, refuse, content):
 
 
 @pytest.mark.parametrize(
-    "header, shown",
-    [("name,age,name", "'name'"), ("name,Age,age", "'Age' and 'age'")],
-    ids=["exact", "differ-only-by-case"],
+    "header, columns, renamed",
+    [("name,age,name", ["name", "age", "name_2"], [("name_2", "name")]),
+     ("name,Age,age", ["name", "Age", "age_2"], [("age_2", "age")]),
+     ("x,x,x_2", ["x", "x_3", "x_2"], [("x_3", "x")])],
+    ids=["exact", "differ-only-by-case", "suffix-already-taken"],
 )
-def test_duplicate_column_names(write, refuse, header, shown):
-    message = refuse(write("people.csv", f"{header}\nAna,30,31\n"))
-
-    assert "'people.csv'" in message
-    assert f"duplicate column names: {shown}." in message
-    assert "rename them" in message
+def test_repeated_column_names_load_renamed_with_a_warning(write, header, columns, renamed):
+    """Pandas, Excel and DuckDB load such files; so do we, renaming deterministically and saying so."""
+    info = datasets.add(write("people.csv", f"{header}\nAna,30,31\nBia,40,41\n"))
+    assert [c["name"] for c in info["columns"]] == columns
+    shown = [(w["column"], w["message"]) for w in info["warnings"] if w["kind"] == "renamed_column"]
+    assert [c for c, _ in shown] == [new for new, _ in renamed]
+    for (new, old), (_, message) in zip(renamed, shown):
+        assert f"'{old}'" in message and f"'{new}'" in message
 
 
 @pytest.mark.parametrize(

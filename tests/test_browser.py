@@ -183,7 +183,8 @@ def test_stakeholder_summary_switches_language_and_shows_a_script_comment_as_tex
     assert page.locator("a[href*='evil.example']").count() == 0
     page.get_by_role("button", name="Marcar como revisado").click()
     page.get_by_text("Decisão: Revisado").wait_for(timeout=30000)
-    assert page.get_by_text(typed, exact=True).count() == 1  # the box was emptied after the comment
+    # The box was emptied after the comment: the text shows once, in the thread (retried while the page reruns).
+    expect(page.get_by_text(typed, exact=True)).to_have_count(1, timeout=30000)
     page.screenshot(path=str(server["home"] / "summary_page.png"), full_page=True)
 
 

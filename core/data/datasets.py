@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from core.foundation import config, db
-from core.data import quality, readers
+from core.data import personal, quality, readers
 from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput, NotFound
-from core.data.profile import profile_table
+from core.data.profile import copied_columns, profile_table
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # Shipped demo data: (file, name, suggested target). Loaded once into a new workspace.
@@ -60,6 +60,8 @@ def add(path, *, name: str | None = None, display_name: str | None = None,
         try:
             readers.load(con, source, table=staging)
             profile = profile_table(con, staging)
+            profile |= {"renamed": source.renamed, "copies": copied_columns(con, staging, profile["columns"]),
+                        "personal": personal.detect(con, staging, profile)}
             con.execute("BEGIN")
             began = True
             con.execute(f"ALTER TABLE {quote_ident(staging)} RENAME TO {quote_ident(table)}")

@@ -160,3 +160,20 @@ def _plain(v):
     if isinstance(v, (dt.date, dt.datetime, dt.time)):
         return v.isoformat()
     return v
+
+
+def copied_columns(con, table: str, columns: list[dict]) -> list[dict]:
+    """Columns that repeat an earlier column value for value: [{"column": later, "other": earlier}]."""
+    t, out, copied = quote_ident(table), [], set()
+    for j, b in enumerate(columns):
+        for a in columns[:j]:
+            same_shape = (a["storage_type"], a["distinct"], a["missing"]) == (b["storage_type"], b["distinct"], b["missing"])
+            if a["name"] in copied or not same_shape:
+                continue
+            differ, = con.execute(f"SELECT count(*) FROM {t} WHERE {quote_ident(a['name'])} IS DISTINCT FROM "
+                                  f"{quote_ident(b['name'])}").fetchone()
+            if differ == 0:
+                out.append({"column": b["name"], "other": a["name"]})
+                copied.add(b["name"])
+                break
+    return out

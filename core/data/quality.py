@@ -6,10 +6,10 @@ imbalance) need the chosen target and scan the table in DuckDB.
 
 import re
 
+from core.data import leakage
 from core.foundation.db import quote_ident
 
 MOSTLY_MISSING = 0.5
-NEAR_PERFECT = 0.98
 IMBALANCE_RATIO = 4.0
 ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid)([_\s.-]|$)|[a-z]Id$", re.IGNORECASE)
 
@@ -63,6 +63,26 @@ TEMPLATES = {
         "pt": ("'{column}' entrega a resposta de '{target}': {detail}.",
                "Deixe-a de fora: provavelmente é registrada depois do resultado e não existirá na hora de prever."),
     },
+    "personal_data": {
+        "en": ("'{column}' holds personal data: {what}.",
+               "It is left out of training: a model should not learn from who a person is, and the data "
+               "need not travel with the model."),
+        "pt": ("'{column}' contém dados pessoais: {what}.",
+               "Ela fica fora do treino: um modelo não deve aprender com quem a pessoa é, e esses dados não "
+               "precisam acompanhar o modelo."),
+    },
+    "renamed_column": {
+        "en": ("The file has more than one column called '{original}'; this one is now called '{column}'.",
+               "Check which is which; if they mean different things, give them different names in the file."),
+        "pt": ("O arquivo tem mais de uma coluna chamada '{original}'; esta agora se chama '{column}'.",
+               "Confira qual é qual; se significam coisas diferentes, dê nomes diferentes a elas no arquivo."),
+    },
+    "duplicate_column": {
+        "en": ("'{column}' is an exact copy of '{other}', value for value.",
+               "Leave it out; it adds nothing that '{other}' does not already say."),
+        "pt": ("'{column}' é uma cópia exata de '{other}', valor por valor.",
+               "Deixe-a de fora; ela não diz nada que '{other}' já não diga."),
+    },
     "imbalance": {
         "en": ("'{target}' is imbalanced: only {share:.0%} of rows are '{minority}', against {major_share:.0%} '{majority}'.",
                "Judge the model by balanced accuracy, F1 or ROC AUC rather than accuracy, and check the rare class."),
@@ -70,16 +90,37 @@ TEMPLATES = {
                "Avalie o modelo por acurácia balanceada, F1 ou ROC AUC em vez de acurácia, e olhe a classe rara."),
     },
 }
-EXCLUDE_KINDS = {"identifier", "constant", "mostly_missing", "free_text", "leakage"}
+EXCLUDE_KINDS = {"identifier", "constant", "mostly_missing", "free_text", "leakage", "personal_data",
+                 "duplicate_column"}
+PERSONAL_KINDS = {
+    "en": {"email": "e-mail addresses", "phone": "phone numbers", "national_id": "national id numbers",
+           "address": "street addresses", "person_name": "people's names"},
+    "pt": {"email": "endereços de e-mail", "phone": "números de telefone", "national_id": "números de documento",
+           "address": "endereços", "person_name": "nomes de pessoas"},
+}
 LEAKAGE_DETAIL = {
     "en": {
-        "purity": "on its own it predicts the target correctly for {purity:.0%} of rows",
-        "correlation": "it moves in lockstep with the target (correlation {corr:.2f})",
+        "copy": "it is the target itself under other labels",
+        "present_for": "it is filled in almost only when '{target}' is '{value}' ({inside} of its {side} filled rows)",
+        "missing_for": "it is empty almost only when '{target}' is '{value}' ({inside} of its {side} empty rows)",
+        "nonzero_for": "it is non-zero almost only when '{target}' is '{value}' ({inside} of its {side} non-zero rows)",
+        "zero_for": "it is zero or empty almost only when '{target}' is '{value}' ({inside} of its {side} such rows)",
+        "alone": "on its own it gets {right} of 100 right; guessing gets {guess}",
+        "alone_r2": "on its own it explains {r2:.0%} of the ups and downs of '{target}'",
+        "related": "its name starts like '{other}', which gives the answer away, and on its own it already "
+                   "removes {removal:.0%} of the guessing error",
         "sum": "'{column}' {op} '{other}' equals the target in {share:.0%} of rows",
     },
     "pt": {
-        "purity": "sozinha ela acerta o alvo em {purity:.0%} das linhas",
-        "correlation": "ela anda junto com o alvo (correlação {corr:.2f})",
+        "copy": "ela é o próprio alvo com outros rótulos",
+        "present_for": "ela só é preenchida quando '{target}' é '{value}' ({inside} de {side} linhas preenchidas)",
+        "missing_for": "ela só fica vazia quando '{target}' é '{value}' ({inside} de {side} linhas vazias)",
+        "nonzero_for": "ela só é diferente de zero quando '{target}' é '{value}' ({inside} de {side} linhas)",
+        "zero_for": "ela só é zero ou vazia quando '{target}' é '{value}' ({inside} de {side} linhas)",
+        "alone": "sozinha ela acerta {right} de 100; um chute acerta {guess}",
+        "alone_r2": "sozinha ela explica {r2:.0%} das variações de '{target}'",
+        "related": "seu nome começa como '{other}', que entrega a resposta, e sozinha ela já elimina "
+                   "{removal:.0%} do erro do chute",
         "sum": "'{column}' {op} '{other}' é igual ao alvo em {share:.0%} das linhas",
     },
 }
@@ -99,11 +140,18 @@ def make_warning(kind: str, *, lang: str = "en", column: str | None = None, **va
 
 def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
     """Warnings that need no target: identifier, constant, missing, free text, duplicates, text types."""
-    rows = profile["rows"]
-    out = []
+    rows, lang = profile["rows"], (lang if lang in PERSONAL_KINDS else "en")
+    out = [make_warning("renamed_column", lang=lang, **r) for r in profile.get("renamed", [])]
+    out += [make_warning("duplicate_column", lang=lang, **c) for c in profile.get("copies", [])]
+    personal, copies = profile.get("personal", {}), {c["column"] for c in profile.get("copies", [])}
     for col in profile["columns"]:
         name, distinct, non_null = col["name"], col["distinct"], rows - col["missing"]
         text = col.get("text")
+        if name in personal:  # one reason is enough, and this is the one that matters
+            out.append(make_warning("personal_data", lang=lang, column=name, what=PERSONAL_KINDS[lang][personal[name]]))
+            continue
+        if name in copies:
+            continue
         if rows > 1 and distinct + (col["missing"] > 0) <= 1:  # one value, or all empty
             out.append(make_warning("constant", lang=lang, column=name))
             continue
@@ -160,13 +208,13 @@ def target_warnings(con, table: str, *, profile: dict, target: str, lang: str = 
         out += _imbalance(con, t, y, target, lang)
     if not classification:
         out += _sum_leaks(con, t, y, target, cols, lang)
-    flagged = {w["column"] for w in out if w["kind"] == "leakage"}
-    for name, col in cols.items():
-        if name == target or name in flagged or col["distinct"] <= 1:
-            continue
-        detail = _leak_detail(con, t, y, col, classification, profile["rows"], lang)
-        if detail:
-            out.append(make_warning("leakage", lang=lang, column=name, target=target, detail=detail))
+    done = {w["column"] for w in out if w["kind"] == "leakage"}
+    skip = done | {w["column"] for w in column_warnings(profile) if w["kind"] in ("identifier", "constant")}
+    detail = LEAKAGE_DETAIL[lang if lang in LEAKAGE_DETAIL else "en"]
+    for column, key, values in leakage.findings(con, table, columns=cols, target=target, rows=profile["rows"],
+                                                classification=classification, skip=skip):
+        out.append(make_warning("leakage", lang=lang, column=column, target=target,
+                                detail=detail[key].format(target=target, **values)))
     return out
 
 
@@ -182,48 +230,6 @@ def _imbalance(con, t, y, target, lang) -> list[dict]:
         return []
     return [make_warning("imbalance", lang=lang, column=target, target=target, minority=minority,
                          share=least / total, majority=majority, major_share=most / total)]
-
-
-def _leak_detail(con, t, y, col, classification, rows, lang) -> str | None:
-    q = quote_ident(col["name"])
-    detail = LEAKAGE_DETAIL[lang if lang in LEAKAGE_DETAIL else "en"]
-    numeric = col["type"] == "number"
-    if classification:
-        if not numeric and col["distinct"] > 0.5 * rows:
-            return None  # near-unique labels are trivially "pure"; the identifier warning covers them
-        key = f"ntile(20) OVER (ORDER BY {q})" if numeric and col["distinct"] > 20 else q
-        purity, majority = con.execute(
-            f"""WITH b AS (SELECT {key} AS k, {y} AS y FROM {t} WHERE {y} IS NOT NULL),
-                     g AS (SELECT k, y, count(*) AS n FROM b GROUP BY ALL),
-                     m AS (SELECT max(n) AS best FROM g GROUP BY k)
-                SELECT sum(best) / (SELECT count(*) FROM b),
-                       (SELECT max(n) FROM (SELECT count(*) AS n FROM b GROUP BY y)) / (SELECT count(*) FROM b)
-                FROM m"""
-        ).fetchone()
-        if purity is not None and purity >= NEAR_PERFECT and majority < 0.95:
-            return detail["purity"].format(purity=purity)
-        return None
-    if numeric:
-        pearson, spearman = con.execute(
-            f"""WITH r AS (SELECT {q} AS x, {y} AS y, rank() OVER (ORDER BY {q}) AS rx,
-                                  rank() OVER (ORDER BY {y}) AS ry
-                           FROM {t} WHERE {q} IS NOT NULL AND {y} IS NOT NULL)
-                SELECT corr(x, y), corr(rx, ry) FROM r"""
-        ).fetchone()
-        best = max((abs(v) for v in (pearson, spearman) if v is not None), default=0.0)
-        if best >= NEAR_PERFECT:
-            return detail["correlation"].format(corr=best)
-        return None
-    if col["distinct"] > 0.5 * rows:
-        return None
-    eta2, = con.execute(
-        f"""WITH d AS (SELECT {q} AS k, {y}::DOUBLE AS y FROM {t} WHERE {y} IS NOT NULL),
-                 g AS (SELECT k, avg(y) OVER (PARTITION BY k) AS gm, avg(y) OVER () AS m, y FROM d)
-            SELECT 1 - sum((y - gm) ^ 2) / nullif(sum((y - m) ^ 2), 0) FROM g"""
-    ).fetchone()
-    if eta2 is not None and eta2 >= NEAR_PERFECT:
-        return detail["purity"].format(purity=eta2)
-    return None
 
 
 def _sum_leaks(con, t, y, target, cols, lang) -> list[dict]:

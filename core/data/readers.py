@@ -8,7 +8,7 @@ happy path stays as fast as DuckDB's own CSV reader.
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -46,10 +46,6 @@ RAGGED = (
 UNCLOSED_QUOTE = (
     "Line {line} of '{name}' opens a quote (\") that is never closed. "
     "Close the quote on that line and upload it again."
-)
-DUPLICATE_COLUMNS = (
-    "The file '{name}' has duplicate column names: {duplicates}. "
-    "Column names must differ (ignoring upper/lower case); rename them and upload again."
 )
 UNNAMED_COLUMN = (
     "Column {position} of '{name}' has no name in the header row. "
@@ -93,6 +89,8 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    columns: list[str] | None = None  # the header after renaming repeated names
+    renamed: list[dict] = field(default_factory=list)  # [{"column": "score_2", "original": "score"}]
 
 
 def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = None) -> Source:
@@ -124,8 +122,8 @@ def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = 
     _reject_non_tabular_text(text, name)
     delimiter = _detect_delimiter(text, path.suffix.lower())
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    check_header(header, name)
-    return Source(path, name, "csv", encoding=encoding, delimiter=delimiter)
+    columns, renamed = unique_header(header, name)
+    return Source(path, name, "csv", encoding=encoding, delimiter=delimiter, columns=columns, renamed=renamed)
 
 
 def _detect_encoding(head: bytes, name: str) -> str:
@@ -187,23 +185,28 @@ def _detect_delimiter(text: str, suffix: str) -> str:
     return best
 
 
-def check_header(header: list, name: str) -> None:
-    """Every column needs a name, and names must differ (DuckDB ignores case)."""
-    seen: dict[str, str] = {}
-    duplicates = []
+def unique_header(header: list, name: str) -> tuple[list[str], list[dict]]:
+    """Every column needs a name; a repeated name (DuckDB ignores case) becomes `score_2`, `score_3`.
+
+    Pandas, Excel and DuckDB all load such files, so we do too, and say which column is which.
+    """
+    taken = {str(c).strip().lower() for c in header if c is not None}
+    seen: set[str] = set()
+    columns, renamed = [], []
     for position, col in enumerate(header, start=1):
         col = "" if col is None else str(col)
         if not col.strip():
             raise InvalidInput(UNNAMED_COLUMN.format(position=position, name=name),
                                code="unnamed_column", value=position)
-        key = col.strip().lower()
-        if key in seen:
-            duplicates.append(f"'{seen[key]}' and '{col}'" if seen[key] != col else f"'{col}'")
-        else:
-            seen[key] = col
-    if duplicates:
-        raise InvalidInput(DUPLICATE_COLUMNS.format(name=name, duplicates=", ".join(duplicates)),
-                           code="duplicate_columns", value=", ".join(duplicates))
+        new, n = col, 2
+        # a new name must not clash with an earlier column, nor with one further along the header
+        while new.strip().lower() in seen or (new != col and new.strip().lower() in taken):
+            new, n = f"{col}_{n}", n + 1
+        seen.add(new.strip().lower())
+        columns.append(new)
+        if new != col:
+            renamed.append({"column": new, "original": col})
+    return columns, renamed
 
 
 def _inspect_xlsx(path: Path, name: str, sheet: str | None) -> Source:
@@ -259,12 +262,14 @@ def _load_csv(con, source: Source, table: str) -> None:
     sql = (
         f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_csv(?, delim=?, quote='\"', "
         "escape='\"', header=true, skip=0, strict_mode=true, encoding=?, nullstr=?, "
-        "sample_size={sample}, auto_type_candidates=?)"
+        "sample_size={sample}, auto_type_candidates=?" + (", names=?)" if source.renamed else ")")
     )
 
     def attempt(sample: int) -> duckdb.Error | None:
         encoding = "latin-1" if source.encoding == "latin-1" else "utf-8"
         params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS, TYPE_CANDIDATES]
+        if source.renamed:
+            params.append(source.columns)
         try:
             con.execute(sql.format(sample=sample), params)
             return None
@@ -326,10 +331,9 @@ def _load_xlsx(con, source: Source, table: str) -> None:
     if df.empty:
         raise InvalidInput(EMPTY.format(name=f"{source.display_name}' (sheet '{source.sheet}"),
                            code="empty", value=f"{source.display_name}' (sheet '{source.sheet}")
-    header = list(df.iloc[0])
-    check_header(header, source.display_name)
+    columns, source.renamed = unique_header(list(df.iloc[0]), source.display_name)
     df = df.iloc[1:].reset_index(drop=True).infer_objects()
-    df.columns = [str(c) for c in header]
+    df.columns = columns
     for col in df.columns:
         if df[col].dtype != object:
             continue

@@ -178,7 +178,12 @@ def _caveats(v: dict, say, lang: str, weak: bool) -> list[str]:
     leaks = sorted({w["column"] for w in v["data_warnings"] if w["kind"] == "leakage" and w["column"]})
     for column in leaks:
         out.append(say("caveat_leak_out" if column in v["kept_out"] else "caveat_leak_used", column=quoted(column)))
-    others = [c for c in v["kept_out"] if c not in leaks and c not in v["sensitive"]]
+    personal = sorted({w["column"] for w in v["data_warnings"] if w["kind"] == "personal_data" and w["column"]})
+    for key, cols in (("caveat_personal_out", [c for c in personal if c in v["kept_out"]]),
+                      ("caveat_personal_used", [c for c in personal if c not in v["kept_out"]])):
+        if cols:
+            out.append(say(key, columns=join([quoted(c) for c in cols], lang)))
+    others = [c for c in v["kept_out"] if c not in leaks and c not in personal and c not in v["sensitive"]]
     if others:
         shown = [quoted(c) for c in others[:6]] + ([say("more", count=len(others) - 6)] if len(others) > 6 else [])
         out.append(say("caveat_left_out", count=number(len(others), lang), columns=join(shown, lang)))
