@@ -28,6 +28,15 @@ def max_parallel_runs() -> int:
     return max(1, (os.cpu_count() or 1) // 2)
 
 
+def core_share() -> int:
+    """Cores each training run gets: the machine split evenly between the runs allowed at once.
+
+    The queue (max_parallel_runs), the estimate and the executor use this one number, so a
+    16-core server runs 8 runs on 2 cores each, not 8 runs of 16 threads each.
+    """
+    return max(1, (os.cpu_count() or 1) // max_parallel_runs())
+
+
 def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
              memory_limit_gb: float | None = None) -> dict:
     """Memory and time needs; level is ok, warn or refuse, with sentences that say why."""
@@ -35,8 +44,8 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
     data_gb = rows * max(columns, 1) * 8 / 1e9
     need_gb = BASE_PROCESS_GB + data_gb * MEMORY_FACTOR.get(quality, 14)
     have_gb = min(info["memory_available_gb"], memory_limit_gb or float("inf"))
-    # One gradient-boosting model on this much data, on the cores we have.
-    first_model_s = 2 + rows * max(columns, 1) / 1.5e6 * (8 if BAGGED.get(quality) else 1)
+    # The quick first model (strategy.QUICK_GBM): one LightGBM, on two folds when the level bags.
+    first_model_s = 2 + rows * max(columns, 1) / 1.5e6 * (2 if BAGGED.get(quality) else 1)
     level, messages, suggestions = "ok", [], []
     if need_gb > 0.9 * have_gb:
         level = "refuse"
@@ -60,7 +69,7 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
         "memory_needed_gb": round(need_gb, 2),
         "memory_available_gb": round(have_gb, 1),
         "first_model_seconds": round(first_model_s, 1),
-        "cores": info["cores"],
+        "cores": core_share(),
         "messages": messages,
         "suggestions": suggestions,
     }

@@ -60,9 +60,10 @@ def schedule() -> list[str]:
         queued = con.execute("SELECT run_id, run_dir FROM runs WHERE status = 'queued' "
                              "ORDER BY created_at, run_id LIMIT ?", [room]).fetchall()
         for run_id, run_dir in queued:
-            handle = get_executor().submit(run_id, run_folder(run_dir))
+            now = time.time()
+            handle = get_executor().submit(run_id, run_folder(run_dir), cpus=resources.core_share(), launched_at=now)
             con.execute("UPDATE runs SET status = 'running', executor_handle = ?, started_at = ? "
-                        "WHERE run_id = ?", [json.dumps(handle), time.time(), run_id])
+                        "WHERE run_id = ?", [json.dumps(handle), now, run_id])
             started.append(run_id)
     return started
 
@@ -97,12 +98,15 @@ def _apply(con, run_id: str, event: dict) -> bool:
                     [run_id, event["model"], event["score_val"], event["fit_time"], event["predict_time"],
                      event["stack_level"], t])
         con.execute("UPDATE runs SET first_model_at = coalesce(first_model_at, ?) WHERE run_id = ?", [t, run_id])
+    elif kind == "step":  # finishing work after the fit: refitting, scoring, explaining
+        con.execute("UPDATE runs SET current_model = NULL WHERE run_id = ?", [run_id])
+        _merge_details(con, run_id, {"step": event["step"]})
     elif kind == "split":
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":
         keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version",
-                "decision_threshold")
-        _merge_details(con, run_id, {k: event.get(k) for k in keep})
+                "decision_threshold", "usage")
+        _merge_details(con, run_id, {k: event.get(k) for k in keep} | {"step": None})
         con.execute("UPDATE runs SET status = 'succeeded', autogluon_best = ?, holdout_metrics = ?, ended_at = ?, "
                     "current_model = NULL WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",
                     [event["chosen_model"], json.dumps(event["holdout_metrics"]), t, run_id])

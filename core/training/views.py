@@ -204,14 +204,21 @@ def default_threshold(run: dict, models: list[dict], model: str | None) -> float
     return 0.5 if own is None else own
 
 
+STEP_WORDS = {"refitting": "refitting the best model on all training rows",
+              "scoring": "scoring every model on the holdout rows",
+              "explaining": "measuring what drives the predictions"}
+
+
 def status_sentence(run: dict, models: list[dict]) -> str:
     """One plain sentence about where the run stands."""
     status = run["status"]
     if status == "queued":
         return "Waiting for a free slot; it starts when a running run ends."
     if status == "running":
-        return f"{len(models)} models trained so far." + (
-            f" Now training {run['current_model']}." if run["current_model"] else "")
+        step = json.loads(run.get("details") or "{}").get("step")
+        now = f" Finishing: {STEP_WORDS[step]}." if step in STEP_WORDS else \
+            f" Now training {run['current_model']}." if run["current_model"] else ""
+        return f"{len(models)} models trained so far.{now}"
     if status == "succeeded":
         metrics = json.loads(run["holdout_metrics"] or "{}")
         score = metrics.get(run["eval_metric"])

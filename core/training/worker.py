@@ -15,8 +15,8 @@ from pathlib import Path
 
 from core.analysis.metrics import greater_is_better, natural
 from core.foundation.events import EventLog
+from core.training import strategy
 
-IMPORTANCE_SECONDS = 20.0  # a bound on the permutation importance computed after training
 
 
 def _folder_mb(path: Path) -> float | None:
@@ -26,19 +26,48 @@ def _folder_mb(path: Path) -> float | None:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def _fit_kwargs(plan: dict) -> dict:
-    """The plan's fit arguments. Families picked by a person get the preset's settings for them,
-    or AutoGluon's defaults where the preset has none (LR and KNN are in no preset)."""
-    kwargs = dict(plan["fit_kwargs"])
-    families = plan.get("model_families")
-    if families and "hyperparameters" not in kwargs:
-        from autogluon.tabular.configs.hyperparameter_configs import get_hyperparameter_config
+def _fit_kwargs(plan: dict, fit_seconds: float) -> dict:
+    """The plan's fit arguments, as the budget and the core share allow. Families picked by a
+    person get the preset's settings for them, or AutoGluon's defaults where the preset has none
+    (LR and KNN are in no preset); unless a person wrote the hyperparameters, the quick first
+    model goes in front. AutoGluon's own refit after fit is switched off: it runs outside its
+    time limit, so the worker does it only when the clock allows (bag folds kept until then)."""
+    from autogluon.tabular.configs.hyperparameter_configs import get_hyperparameter_config
 
-        from core.training.spec import PRESET_HYPERPARAMETERS
+    from core.training.spec import PRESET_HYPERPARAMETERS
 
+    kwargs = dict(plan["fit_kwargs"], time_limit=max(fit_seconds, 1.0))
+    kwargs.setdefault("num_cpus", int(os.environ.get("COMMONGROUND_CPUS") or os.cpu_count() or 1))
+    if "hyperparameters" not in kwargs:
+        families = plan.get("model_families")
         base = get_hyperparameter_config(PRESET_HYPERPARAMETERS.get(kwargs["presets"], "default"))
-        kwargs["hyperparameters"] = {family: base.get(family, {}) for family in families}
+        if families:
+            base = {family: base.get(family, {}) for family in families}
+        kwargs["hyperparameters"] = strategy.with_quick_model(base) if "GBM" in base else base
+    if tabular_refits(kwargs["presets"]):
+        kwargs.update(refit_full=False, set_best_to_refit_full=False, save_bag_folds=True)
     return kwargs
+
+
+def _refit_best(predictor, clock, plan: dict, reserve: float, events) -> None:
+    """What the preset's refit would have done, when it fits in the budget: the best bagged model
+    refit once on all training rows, and made the model that predicts."""
+    if not tabular_refits(plan["fit_kwargs"]["presets"]):
+        return
+    board = predictor.leaderboard(silent=True).set_index("model")
+    best = predictor.model_best
+    info = predictor.info()["model_info"]
+    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
+    if not strategy.refit_fits(clock, float(board.loc[best, "fit_time"] or 0), folds, reserve):
+        return
+    events.emit("step", step="refitting")
+    predictor.refit_full(model=best, set_best_to_refit_full=True)
+
+
+def tabular_refits(presets: str) -> bool:
+    from autogluon.tabular.configs.presets_configs import tabular_presets_dict
+
+    return bool(tabular_presets_dict.get(presets, {}).get("refit_full"))
 
 
 def _leaderboard_rows(board, greater: bool, holdout_rows: int, models_dir: Path) -> list[dict]:
@@ -74,7 +103,8 @@ def _threshold(predictor, model: str, plan: dict) -> float:
         return float(predictor.decision_threshold)
 
 
-def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: list[dict], run_dir: Path) -> dict:
+def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: list[dict], run_dir: Path,
+            seconds: float) -> dict:
     """Permutation importance of AutoGluon's best model (cached where the analysis pages read it)
     and the too-good-to-be-true check against the naive baseline fitted on the training rows."""
     from core.analysis import evaluation, suspect
@@ -82,7 +112,6 @@ def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: 
     label, kind = plan["label"], plan["problem_type"]
     best = predictor.model_best
     shown = next((r["model"] for r in rows if best in (r["model"], r.get("refit_model"))), best)
-    seconds = min(IMPORTANCE_SECONDS, max(5.0, 0.15 * plan["fit_kwargs"]["time_limit"]))
     table = predictor.feature_importance(holdout, model=best, time_limit=seconds, confidence_level=0.95, silent=True)
     importance = {"run_id": plan["run_id"], "model": shown, "metric": plan["eval_metric"], "confidence": 0.95,
                   "features": evaluation.importance_rows(table, 0.95)}
@@ -94,6 +123,15 @@ def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: 
     return {"baseline_error": baseline, "model_error": model_error,
             **suspect.assess(features=importance["features"], flagged=flagged, model_error=model_error,
                              baseline_error=baseline)}
+
+
+def _usage() -> dict:
+    """What the run really used: peak memory and CPU time of this process and its helpers."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"peak_memory_gb": round(max(me.ru_maxrss, kids.ru_maxrss) / 1e6, 3),  # ru_maxrss is in KiB
+            "cpu_seconds": round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 1)}
 
 
 class _DropTorchNoise(logging.Filter):
@@ -133,8 +171,13 @@ def run(run_dir: Path) -> None:
             label=label, problem_type=problem_type, eval_metric=plan["eval_metric"],
             path=str(run_dir / "model"), sample_weight=plan.get("sample_weight"), verbosity=2,
         )
-        predictor.fit(train, callbacks=[Progress(events, greater)], **_fit_kwargs(plan))
+        # The budget counts from launch; the work after fit is planned inside it.
+        limit = float(plan["fit_kwargs"]["time_limit"])
+        clock, reserve = strategy.Clock.from_env(limit), strategy.finishing_seconds(limit)
+        predictor.fit(train, callbacks=[Progress(events, greater)], **_fit_kwargs(plan, clock.left() - reserve))
+        _refit_best(predictor, clock, plan, reserve, events)
 
+        events.emit("step", step="scoring")
         metrics = predictor.evaluate(holdout, silent=True)
         holdout_metrics = {
             name: natural(value, greater_is_better(name, problem_type))
@@ -147,7 +190,17 @@ def run(run_dir: Path) -> None:
             for r in failures.to_dict("records")
         ]
         binary = problem_type == "binary"
-        # The run is done here: its chosen model is scored on the holdout.
+        # Every model on the same holdout rows, for the leaderboard.
+        rows = _leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater, len(holdout),
+                                 Path(predictor.path) / "models")
+        for row in rows:
+            row["decision_threshold"] = _threshold(predictor, row["model"], plan) if binary else None
+        events.emit("scored", models=rows)
+        # What drives the predictions, and whether the score is too good to be true.
+        events.emit("step", step="explaining")
+        seconds = min(strategy.importance_seconds(limit), max(clock.left() - 1.0, 1.0))
+        events.emit("assessed", **_assess(predictor, train, holdout, plan, holdout_metrics, rows, run_dir, seconds))
+        # The run is done here, inside its budget: its chosen model scored on the holdout.
         events.emit(
             "finished",
             chosen_model=predictor.model_best,
@@ -159,15 +212,8 @@ def run(run_dir: Path) -> None:
             features_used=list(predictor.features()),
             features_dropped=sorted(set(plan["features"]) - set(predictor.features())),
             autogluon_version=metadata.version("autogluon.tabular"),
+            usage=_usage(),
         )
-        # Then every other model on the same holdout rows, for the leaderboard (a few seconds more).
-        rows = _leaderboard_rows(predictor.leaderboard(holdout, silent=True), greater, len(holdout),
-                                 Path(predictor.path) / "models")
-        for row in rows:
-            row["decision_threshold"] = _threshold(predictor, row["model"], plan) if binary else None
-        events.emit("scored", models=rows)
-        # Last, what drives the predictions, and whether the score is too good to be true.
-        events.emit("assessed", **_assess(predictor, train, holdout, plan, holdout_metrics, rows, run_dir))
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
         events.emit("failed", error=f"{type(exc).__name__}: {exc}")

@@ -12,7 +12,10 @@ from typing import Protocol
 class Executor(Protocol):
     name: str
 
-    def submit(self, run_id: str, run_dir: Path) -> dict: ...
+    def submit(self, run_id: str, run_dir: Path, *, cpus: int = 1, launched_at: float | None = None) -> dict:
+        """Start the worker with `cpus` cores for AutoGluon and for its libraries' threads; the
+        worker's budget clock starts at `launched_at` (epoch seconds)."""
+        ...
 
     def is_alive(self, handle: dict) -> bool: ...
 

@@ -5,11 +5,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import psutil
 
 REPO = Path(__file__).resolve().parents[3]
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 CANCEL_GRACE_SECONDS = 2.0  # SIGTERM first, then SIGKILL: the whole tree is gone within ~3 s
 
 
@@ -21,9 +23,13 @@ class LocalProcessExecutor:
     def __init__(self, worker_module: str = "core.training.worker"):
         self.worker_module = worker_module
 
-    def submit(self, run_id: str, run_dir: Path) -> dict:
+    def submit(self, run_id: str, run_dir: Path, *, cpus: int = 1, launched_at: float | None = None) -> dict:
         log = open(run_dir / "worker.log", "ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        threads = str(max(1, int(cpus)))
+        # OpenMP/BLAS threads follow the run's share: two runs never fight over the same cores.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "COMMONGROUND_CPUS": threads,
+               "COMMONGROUND_LAUNCHED_AT": repr(launched_at or time.time()),
+               **{var: threads for var in THREAD_VARIABLES}}
         proc = subprocess.Popen(
             [sys.executable, "-m", self.worker_module, str(run_dir)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

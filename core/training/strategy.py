@@ -1,0 +1,66 @@
+"""How a run spends its budget: a quick first model, the fit, then finishing work, all inside
+the time limit the analyst chose, counted from launch.
+
+- The first model is a LightGBM with a faster learning rate (on two folds when the quality
+  level bags), fitted before anything else, so a usable model with a score exists within
+  seconds at every quality level.
+- AutoGluon's refit of the best model on all training rows happens after `fit()` and outside
+  its time limit; presets that ask for it get it only when the clock says it fits.
+- Finishing (holdout scoring, leaderboard, thresholds, importance) is reserved up front.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+
+QUICK_GBM = {"learning_rate": 0.1, "num_boost_round": 400,
+             "ag_args": {"name_suffix": "Quick", "priority": 1000}, "ag_args_ensemble": {"num_folds": 2}}
+FINISH_BASE_SECONDS = 2.0
+FINISH_SHARE = 0.1  # of the budget, for scoring, thresholds and importance
+IMPORTANCE_SHARE = 0.06
+REFIT_ROWS = 10_000  # below this, the model for use is refit on all rows by default
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Seconds left of the budget, counted from the moment the run was launched."""
+
+    launched_at: float
+    limit: float
+
+    @classmethod
+    def from_env(cls, limit: float) -> "Clock":
+        return cls(float(os.environ.get("COMMONGROUND_LAUNCHED_AT") or time.time()), limit)
+
+    def elapsed(self) -> float:
+        return time.time() - self.launched_at
+
+    def left(self) -> float:
+        return self.limit - self.elapsed()
+
+
+def finishing_seconds(limit: float) -> float:
+    """Time kept back from the fit for the work after it."""
+    return FINISH_BASE_SECONDS + FINISH_SHARE * limit
+
+
+def importance_seconds(limit: float) -> float:
+    return max(1.0, IMPORTANCE_SHARE * limit)
+
+
+def with_quick_model(hyperparameters: dict) -> dict:
+    """The preset's models, plus the quick LightGBM that is fitted first."""
+    out = {k: (list(v) if isinstance(v, list) else [v]) for k, v in hyperparameters.items()}
+    out.setdefault("GBM", [])
+    out["GBM"] = [QUICK_GBM, *out["GBM"]]
+    return out
+
+
+def refit_fits(clock: Clock, fit_seconds: float, bagged_folds: int, reserve: float) -> bool:
+    """Refitting one bagged model on all rows costs about one fold's fit, a little more."""
+    cost = 1.3 * fit_seconds / max(bagged_folds, 1)
+    return clock.left() - reserve > cost
+
+
+def wants_refit_for_use(rows: int) -> bool:
+    return rows < REFIT_ROWS
