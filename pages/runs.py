@@ -122,6 +122,11 @@ else:
     if score is not None:
         st.metric(t("holdout_metric", metric=plain(term_name(run.eval_metric))),
                   narrative.number(score, ctx()["language"]), help=help_for(run.eval_metric))
+    use = run.details.get("model_for_use") or {}
+    if use.get("done"):
+        st.caption(t("refit_for_use_done", rows=narrative.number(use["rows"], ctx()["language"])))
+    elif use.get("reason") == "no_time":
+        st.caption(t("refit_for_use_no_time", seconds=use["seconds_needed"]))
     if run.failures:
         st.markdown(f"**{t('failures_heading')}**")
         for f in run.failures:
@@ -156,3 +161,7 @@ if audience == "expert":
         st.json({k: record[k] for k in ("run_id", "fit_kwargs", "features", "details", "environment",
                                         "run_dir", "parent_run_id", "created_by", "created_at")})
         st.code(f"python -m core runs show {run_id} --json", language="bash")
+    with st.expander(t("estimate_vs_actual")):
+        st.caption(t("estimate_vs_actual_help"))
+        st.dataframe([{t("measure"): t("measure_" + r["measure"]), t("estimated"): r["estimated"],
+                       t("actual"): r["actual"]} for r in views.estimate_vs_actual(run)], hide_index=True)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.data import datasets
-from core.training import lifecycle
+from core.training import lifecycle, strategy
 from core.training import plan as runplan
 from core.training.spec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
                                 parse_hyperparameters)
@@ -101,6 +101,7 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
         ("train_calibrate_decision_threshold", "auto", on_off), ("train_infer_limit_ms", None, None),
         ("train_sample_weight", "", ["", *candidates]), ("train_holdout", 0.2, None),
         ("train_seed", 0, None), ("train_num_cpus", None, None), ("train_memory_limit_gb", None, None),
+        ("train_refit_for_use", strategy.wants_refit_for_use(info["rows"]), [True, False]),
     ]:
         remember(key, default, valid)
     a, b, c = st.columns(3)
@@ -134,6 +135,7 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
     a, b = st.columns(2)
     cpus = a.number_input(t("adv_cpus"), 1, key="train_num_cpus", placeholder=t("all"))
     memory = b.number_input(t("adv_memory"), 0.1, key="train_memory_limit_gb", placeholder=t("auto"))
+    refit_for_use = st.checkbox(t("adv_refit_for_use"), key="train_refit_for_use", help=t("adv_refit_for_use_help"))
 
 switch = {"auto": None, "on": True, "off": False}
 values.update({
@@ -142,6 +144,7 @@ values.update({
     "num_bag_folds": bag, "num_stack_levels": stack, "dynamic_stacking": switch[dynamic],
     "calibrate_decision_threshold": switch[calibrate], "sample_weight": weight or None,
     "infer_limit": infer_ms / 1000 if infer_ms else None, "num_cpus": cpus, "memory_limit_gb": memory,
+    "refit_for_use": refit_for_use,
 })
 if metric:
     values["goal"] = None  # an expert's metric replaces the goal in words

@@ -26,11 +26,12 @@ COVERED_BY = {
     "core.training.views.with_results": ("runs", "list"),
     "core.reporting.narrative.suspect_reasons": ("runs", "show"),
     "core.analysis.choice.leaderboard": ("runs", "show"),
+    "core.training.views.estimate_vs_actual": ("runs", "show"),
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
 VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
-                "core.analysis.compare.suggested"}
+                "core.analysis.compare.suggested", "core.training.strategy.wants_refit_for_use"}
 
 
 def _page_calls() -> set[str]:

@@ -86,7 +86,8 @@ def test_feature_importance_has_intervals_and_ranks_a_strong_feature_first(tmp_p
     path = tmp_path / "signal.csv"
     df.to_csv(path, index=False)
     dataset = datasets.add(path)["dataset_id"]
-    run = train(RunSpec(dataset, "y", **QUICK))
+    # 'strong' alone gets about 93 in 100 right: the leakage check recommends leaving it out; keep it.
+    run = train(RunSpec(dataset, "y", keep=["strong"], **QUICK))
     result = evaluation.feature_importance(run, time_limit=20)
     top = result["features"][0]
     assert top["feature"] == "strong" and top["importance"] > 0.2

@@ -15,6 +15,16 @@ def load_predictor(run: RunRecord):
     return _load_predictor(str(run.folder / "model"))
 
 
+def model_for_use(run: RunRecord) -> tuple:
+    """(predictor, model name) that scores new rows: the copy refit on every labelled row when
+    the worker made one for the model in use, else the tested model itself."""
+    use = run.details.get("model_for_use") or {}
+    folder = run.folder / "model_for_use"
+    if use.get("done") and run.chosen_model in (use["model"], use["model"] + "_FULL") and folder.exists():
+        return _load_predictor(str(folder)), use["refit_model"]
+    return load_predictor(run), run.predicting_model()
+
+
 @functools.lru_cache(maxsize=4)
 def _load_predictor(path: str):
     """Loaded once per process: a what-if edit must not pay for reading models from disk.

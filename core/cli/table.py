@@ -70,6 +70,8 @@ SPEC_ARGS = (
     Arg("--calibrate-threshold", "on or off.", choices=ON_OFF), Arg("--sample-weight", "Weight column."),
     Arg("--cpus", "CPU limit.", type=int, dest="num_cpus"),
     Arg("--memory-gb", "Memory limit in GB.", type=float, dest="memory_limit_gb"),
+    Arg("--refit-for-use", "on or off: after the holdout test, refit the model in use on every row "
+        "(default: on below 10,000 rows).", choices=ON_OFF),
     Arg("--parent", "The run this one tweaks.", dest="parent_run_id"),
 )
 
@@ -85,7 +87,8 @@ def spec_from(a) -> RunSpec:
         num_bag_folds=a.num_bag_folds, num_stack_levels=a.num_stack_levels,
         dynamic_stacking=onoff[a.dynamic_stacking], infer_limit=a.infer_limit,
         calibrate_decision_threshold=onoff[a.calibrate_threshold], sample_weight=a.sample_weight,
-        num_cpus=a.num_cpus, memory_limit_gb=a.memory_limit_gb, parent_run_id=a.parent_run_id,
+        num_cpus=a.num_cpus, memory_limit_gb=a.memory_limit_gb, refit_for_use=onoff[a.refit_for_use],
+        parent_run_id=a.parent_run_id,
     )
 
 

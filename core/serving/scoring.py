@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.analysis.artifacts import load_predictor, training_features
+from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
 from core.data import readers
 from core.foundation.errors import InvalidInput
@@ -62,8 +62,7 @@ def score(run_id: str, *, input_path, output_path, user: str | None = None) -> d
                            code="no_model", value=run_id)
     frame = read_input(input_path)
     columns = check_columns(run, frame)
-    predictor = load_predictor(run)
-    model = run.predicting_model()
+    predictor, model = model_for_use(run)
     features = frame[columns["features"]]
     out = frame  # the input columns, then the predictions (no copy of a large file)
     if run.problem_type == "regression":
@@ -81,6 +80,7 @@ def score(run_id: str, *, input_path, output_path, user: str | None = None) -> d
     _write_csv(out, Path(output_path))
     return {"run_id": run_id, "rows": len(out), "output": str(output_path), "model": run.chosen_model,
             "threshold": run.threshold, "ignored_columns": columns["ignored_columns"],
+            "refit_on_all_rows": model != run.predicting_model(),
             "drift": drift(run, frame, features=columns["features"])}
 
 

@@ -7,7 +7,7 @@ import difflib
 
 import glossary
 from core.data import datasets
-from core.training import resources
+from core.training import resources, strategy
 from core.foundation.errors import InvalidInput
 from core.data.quality import suggest_sensitive
 from core.training.spec import GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, RunSpec, parse_hyperparameters
@@ -158,6 +158,8 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "model_families": spec.model_families,
         "estimate": estimate,
         "rows": info["rows"],
+        "refit_for_use": strategy.wants_refit_for_use(info["rows"]) if spec.refit_for_use is None
+        else spec.refit_for_use,
     }
 
 

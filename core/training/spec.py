@@ -81,6 +81,8 @@ class RunSpec:
     sample_weight: str | None = None
     num_cpus: int | None = None
     memory_limit_gb: float | None = None
+    # After the holdout test, refit the model in use on every labelled row (None: yes below 10,000 rows).
+    refit_for_use: bool | None = None
     parent_run_id: str | None = None
 
     def to_dict(self) -> dict:

@@ -105,7 +105,7 @@ def _apply(con, run_id: str, event: dict) -> bool:
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":
         keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version",
-                "decision_threshold", "usage")
+                "decision_threshold", "usage", "model_for_use")
         _merge_details(con, run_id, {k: event.get(k) for k in keep} | {"step": None})
         con.execute("UPDATE runs SET status = 'succeeded', autogluon_best = ?, holdout_metrics = ?, ended_at = ?, "
                     "current_model = NULL WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",

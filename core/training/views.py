@@ -64,6 +64,7 @@ class RunRecord:
     sensitive: list[str]
     features: list[str]
     details: dict
+    estimate: dict
     spec: dict
     fit_kwargs: dict | None
     environment: dict
@@ -108,6 +109,16 @@ class RunRecord:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "executor_handle"}
         out["run_dir"] = str(self.folder)
         return out
+
+
+def estimate_vs_actual(run: "RunRecord") -> list[dict]:
+    """What the plan estimated before launch against what the run used (None where not known)."""
+    e, used = run.estimate, run.details.get("usage") or {}
+    return [{"measure": "memory_gb", "estimated": e.get("memory_needed_gb"), "actual": used.get("peak_memory_gb")},
+            {"measure": "first_model_seconds", "estimated": e.get("first_model_seconds"),
+             "actual": run.first_model_seconds},
+            {"measure": "wall_seconds", "estimated": run.time_limit, "actual": run.elapsed_seconds},
+            {"measure": "cores", "estimated": e.get("cores"), "actual": used.get("cores")}]
 
 
 def has_model(status: str, model_count: int) -> bool:
@@ -164,6 +175,7 @@ def load(run_id: str) -> RunRecord:
         excluded=plan.get("excluded", []), exclusions=plan.get("exclusions") or {},
         data_warnings=plan.get("warnings", []),
         sensitive=plan.get("sensitive", []), features=plan.get("features", []), details=details,
+        estimate=plan.get("estimate") or {},
         spec=json.loads(run["spec"]), fit_kwargs=plan.get("fit_kwargs"), environment=json.loads(run["environment"]),
         parent_run_id=run["parent_run_id"], run_dir=run["run_dir"], decision=run["decision"] or "draft",
         suspect=run["suspect"], suspect_reasons=json.loads(run["suspect_reasons"] or "[]"),
@@ -205,6 +217,7 @@ def default_threshold(run: dict, models: list[dict], model: str | None) -> float
 
 
 STEP_WORDS = {"refitting": "refitting the best model on all training rows",
+              "refitting_for_use": "refitting the model in use on every row, holdout included",
               "scoring": "scoring every model on the holdout rows",
               "explaining": "measuring what drives the predictions"}
 

@@ -64,6 +64,28 @@ def _refit_best(predictor, clock, plan: dict, reserve: float, events) -> None:
     predictor.refit_full(model=best, set_best_to_refit_full=True)
 
 
+def _refit_for_use(predictor, train, holdout, clock, run_dir: Path, events) -> dict:
+    """After the holdout test: a copy of the predictor whose best model is refit on every labelled
+    row (training and holdout), in `model_for_use/`, for scoring and serving. The holdout scores
+    stay those of the model tested; the copy is only made when the clock says it fits."""
+    best = predictor.model_best
+    base = best[: -len("_FULL")] if best.endswith("_FULL") else best
+    board = predictor.leaderboard(silent=True).set_index("model")
+    info = predictor.info()["model_info"]
+    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
+    cost = 1.5 * float(board.loc[base, "fit_time"] or 0) / folds + 1.0
+    if clock.left() < cost:
+        return {"done": False, "reason": "no_time", "seconds_needed": round(cost, 1)}
+    events.emit("step", step="refitting_for_use")
+    use = predictor.clone(str(run_dir / "model_for_use"), return_clone=True)
+    refits = [m for m in use.model_names() if m.endswith("_FULL")]
+    if refits:  # a refit on training rows only would be reused as it is
+        use.delete_models(models_to_delete=refits, dry_run=False, allow_delete_cascade=True)
+    refit = use.refit_full(model=base, train_data_extra=holdout, set_best_to_refit_full=False)
+    use.set_model_best(refit[base], save_trainer=True)
+    return {"done": True, "model": base, "refit_model": refit[base], "rows": len(train) + len(holdout)}
+
+
 def tabular_refits(presets: str) -> bool:
     from autogluon.tabular.configs.presets_configs import tabular_presets_dict
 
@@ -131,7 +153,8 @@ def _usage() -> dict:
 
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"peak_memory_gb": round(max(me.ru_maxrss, kids.ru_maxrss) / 1e6, 3),  # ru_maxrss is in KiB
-            "cpu_seconds": round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 1)}
+            "cpu_seconds": round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 1),
+            "cores": int(os.environ.get("COMMONGROUND_CPUS") or os.cpu_count() or 1)}
 
 
 class _DropTorchNoise(logging.Filter):
@@ -174,7 +197,10 @@ def run(run_dir: Path) -> None:
         # The budget counts from launch; the work after fit is planned inside it.
         limit = float(plan["fit_kwargs"]["time_limit"])
         clock, reserve = strategy.Clock.from_env(limit), strategy.finishing_seconds(limit)
-        predictor.fit(train, callbacks=[Progress(events, greater)], **_fit_kwargs(plan, clock.left() - reserve))
+        kwargs = _fit_kwargs(plan, clock.left() - reserve)
+        events.emit("budget", launched_at=clock.launched_at, limit=limit, fit_seconds=kwargs["time_limit"],
+                    reserve=reserve, num_cpus=kwargs["num_cpus"])
+        predictor.fit(train, callbacks=[Progress(events, greater)], **kwargs)
         _refit_best(predictor, clock, plan, reserve, events)
 
         events.emit("step", step="scoring")
@@ -200,6 +226,8 @@ def run(run_dir: Path) -> None:
         events.emit("step", step="explaining")
         seconds = min(strategy.importance_seconds(limit), max(clock.left() - 1.0, 1.0))
         events.emit("assessed", **_assess(predictor, train, holdout, plan, holdout_metrics, rows, run_dir, seconds))
+        model_for_use = _refit_for_use(predictor, train, holdout, clock, run_dir, events) \
+            if plan.get("refit_for_use") else {"done": False, "reason": "off"}
         # The run is done here, inside its budget: its chosen model scored on the holdout.
         events.emit(
             "finished",
@@ -213,6 +241,7 @@ def run(run_dir: Path) -> None:
             features_dropped=sorted(set(plan["features"]) - set(predictor.features())),
             autogluon_version=metadata.version("autogluon.tabular"),
             usage=_usage(),
+            model_for_use=model_for_use,
         )
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
