@@ -106,6 +106,12 @@ run = attempt(views.load, run_id)
 if run is None:
     st.stop()
 st.subheader(plain(run.name), anchor=False)
+if audience != "stakeholder":  # next to the name it changes
+    with st.popover(t("rename_run"), icon=":material/edit:"):
+        new_name = st.text_input(t("rename_run"), value=run.name, key=f"run_name_{run_id}")
+        if st.button(t("rename_run_button"), key=f"rename_run_{run_id}") and attempt(
+                lifecycle.rename, run_id, new_name, user=ctx()["user"]):
+            st.rerun()
 st.caption(plain(run.problem_sentence or ""))
 suspect_banner(run)
 
@@ -147,11 +153,6 @@ else:
                      sensitive=plain(", ".join(run.sensitive) or "—")))
 
 if audience != "stakeholder":
-    with st.popover(t("rename_run"), icon=":material/edit:"):
-        new_name = st.text_input(t("rename_run"), value=run.name, key=f"run_name_{run_id}")
-        if st.button(t("rename_run_button"), key=f"rename_run_{run_id}") and attempt(
-                lifecycle.rename, run_id, new_name, user=ctx()["user"]):
-            st.rerun()
     if st.button(t("tweak_rerun"), icon=":material/restart_alt:"):
         state["tweak_form"] = form_values(run)
         st.switch_page("pages/train.py")
