@@ -55,6 +55,16 @@ def ui(key: str, lang: str = "en", **values) -> str:
     return (entry.get(lang) or entry["en"]).format(**values)
 
 
+def messages() -> dict[str, dict]:
+    return _strings("messages")
+
+
+def message(key: str, lang: str = "en", **values) -> str:
+    """A message from core (errors, estimates, run status) in the chosen language (glossary/messages.yaml)."""
+    entry = _strings("messages")[key]
+    return (entry.get(lang) or entry["en"]).format(**values)
+
+
 def story(key: str, lang: str = "en", **values) -> str:
     """A sentence of the plain-language run summary (glossary/story.yaml), filled from `values`."""
     entry = _strings("story")[key]

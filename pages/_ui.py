@@ -33,6 +33,7 @@ PAGES = [
     ("pages/runs.py", "page_runs", ":material/monitoring:", "runs"),
     ("pages/results.py", "page_results", ":material/insights:", "results"),
     ("pages/compare.py", "page_compare", ":material/compare:", "compare"),
+    ("pages/fairness.py", "page_fairness", ":material/balance:", "fairness"),
     ("pages/glossary.py", "page_glossary", ":material/menu_book:", "glossary"),
 ]
 HIDDEN_FROM = {"pages/train.py": {"stakeholder"}}
@@ -181,7 +182,8 @@ def pick_run(label_key: str, key: str, *, empty_key: str, prefer: str | None = N
 def show_error(exc: Exception) -> None:
     """UserErrors are shown as they are; anything else as a plain apology, never a traceback."""
     if isinstance(exc, UserError):
-        st.error(plain(str(exc)), icon=":material/error:")  # messages quote file and column names: text
+        lang = (getattr(_routed, "ctx", None) or {}).get("language", "en")
+        st.error(plain(exc.text(lang)), icon=":material/error:")  # messages quote file and column names: text
         return
     log.exception("internal error")
     with open(config.home() / "errors.log", "a") as fh:

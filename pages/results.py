@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.analysis import choice, evaluation, explain, metrics
 from core.reporting import charts, narrative
+from core.training import views
 from pages._ui import attempt, chart, ctx, help_for, num, pick_run, plain, suspect_banner, t, term_name
 
 audience = ctx()["audience"]
@@ -168,7 +169,8 @@ if audience == "expert":
         st.markdown(t("transparency_versions", version=details.get("autogluon_version") or "?",
                       models=len(run.models), failed=len(run.failures)))
         if run.failures:
-            st.dataframe([{"model": f["model"], "reason": f["reason"], "lost_seconds": f.get("lost_seconds")}
+            st.dataframe([{"model": f["model"], "reason": views.plain_reason(f, ctx()["language"]),
+                           "lost_seconds": f.get("lost_seconds")}
                           for f in run.failures], hide_index=True)
         st.markdown(t("transparency_features", used=plain(", ".join(run.features_used) or "—"),
                       dropped=plain(", ".join(details.get("features_dropped") or []) or "—"),

@@ -90,7 +90,7 @@ def live(run_id: str) -> None:
     if run.ended:  # the model is chosen; every other model is being scored and the result checked
         st.progress(1.0, text=t("finishing"))
     else:
-        st.markdown(f"**{t('status_' + run.status)}** · {plain(run.status_sentence)}")
+        st.markdown(f"**{t('status_' + run.status)}** · {plain(run.sentence(ctx()['language']))}")
         elapsed = run.elapsed_seconds or 0
         st.progress(min(1.0, elapsed / run.time_limit),
                     text=t("elapsed", elapsed=f"{elapsed:.0f}", limit=f"{run.time_limit:.0f}"))
@@ -123,7 +123,7 @@ if active(run):
 else:
     icon = STATUS_ICONS[run.status]
     box = st.success if run.status == "succeeded" else st.warning if run.status == "cancelled" else st.error
-    box(f"**{t('status_' + run.status)}**: {plain(run.status_sentence)}", icon=icon)
+    box(f"**{t('status_' + run.status)}**: {plain(run.sentence(ctx()['language']))}", icon=icon)
     score = run.holdout_metrics.get(run.eval_metric)
     if score is not None:
         st.metric(t("holdout_metric", metric=plain(term_name(run.eval_metric))),
@@ -136,7 +136,7 @@ else:
     if run.failures:
         st.markdown(f"**{t('failures_heading')}**")
         for f in run.failures:
-            st.markdown(f"- {t('failure_line', model=f['model'], reason=f['reason'])}")
+            st.markdown(f"- {t('failure_line', model=f['model'], reason=views.plain_reason(f, ctx()['language']))}")
     if audience == "stakeholder":
         with st.expander(t("models_tried")):
             leaderboard(run)

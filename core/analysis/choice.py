@@ -18,20 +18,19 @@ def choose(run_id: str, *, model: str | None = None, threshold: float | None = N
     run = views.load(run_id)
     usable = usable_models(run)
     if not usable:
-        raise InvalidInput(f"Run {run_id} has no trained model to choose ({run.status}: {run.status_sentence}).",
-                           code="no_model", value=run_id)
+        raise InvalidInput(code="no_model", value=run_id, msg="no_model", run_id=run_id, status=run.status,
+                           status_sentence=run.status_sentence)
     model = model or run.chosen_model
     if model not in usable:
-        raise InvalidInput(f"Run {run_id} has no usable model '{model}'. Models are: {', '.join(usable)}.",
-                           code="unknown_model", value=model)
+        raise InvalidInput(code="unknown_model", value=model, msg="unknown_model", run_id=run_id, model=model,
+                           p=', '.join(usable))
     if threshold is not None:
         if run.problem_type != "binary":
-            raise InvalidInput("A decision threshold only applies to yes/no (binary) predictions; "
-                               f"run {run_id} predicts {run.problem_type}.", code="threshold_not_binary",
-                               value=threshold)
+            raise InvalidInput(code="threshold_not_binary", value=threshold, msg="threshold_not_binary",
+                               run_id=run_id, problem_type=run.problem_type)
         if not 0 < threshold < 1:
-            raise InvalidInput(f"The threshold must be between 0 and 1 (exclusive); it is {threshold}.",
-                               code="threshold_out_of_range", value=threshold)
+            raise InvalidInput(code="threshold_out_of_range", value=threshold, msg="threshold_out_of_range",
+                               threshold=threshold)
     elif model != run.chosen_model and run.problem_type == "binary":
         # Another model: AutoGluon's threshold for that model (tuned on validation rows), not the old one's.
         threshold = next((m.get("decision_threshold") for m in run.models if m["model"] == model), None) or 0.5

@@ -15,26 +15,23 @@ def compare(run_ids: list[str]) -> dict:
     """Each run's chosen model scored on the shared holdout rows, the best of them by the runs'
     metric (its direction from AutoGluon's scorer), and what differs in their specs."""
     if len(run_ids) < 2:
-        raise InvalidInput("Pick at least two runs to compare.", code="too_few_runs", value=run_ids)
+        raise InvalidInput(code="too_few_runs", value=run_ids, msg="too_few_runs")
     shown = [views.load(r) for r in run_ids]
     first = shown[0]
     for run in shown:
         if (run.dataset_id, run.target) != (first.dataset_id, first.target):
-            raise InvalidInput(f"Runs can only be compared on the same data set and target: {run.run_id} "
-                               f"predicts '{run.target}' on '{run.dataset_name}', {first.run_id} "
-                               f"predicts '{first.target}' on '{first.dataset_name}'.",
-                               code="runs_not_comparable", value=run.run_id)
+            raise InvalidInput(code="runs_not_comparable", value=run.run_id, msg="runs_not_comparable",
+                               run_id=run.run_id, target=run.target, dataset_name=run.dataset_name,
+                               run_id2=first.run_id, target2=first.target, dataset_name2=first.dataset_name)
         if not run.models:
-            raise InvalidInput(f"Run {run.run_id} has no trained model ({run.status}).", code="no_model",
-                               value=run.run_id)
+            raise InvalidInput(code="no_model", value=run.run_id, msg="no_model_2", run_id=run.run_id,
+                               status=run.status)
     shared = None
     for run in shown:
         rows = set(holdout_rows(run))
         shared = rows if shared is None else shared & rows
     if not shared:
-        raise InvalidInput("These runs share no holdout rows (they used different splits), so no row is unseen "
-                           "by all of them. Compare runs with the same seed and holdout share.",
-                           code="no_shared_holdout", value=run_ids)
+        raise InvalidInput(code="no_shared_holdout", value=run_ids, msg="no_shared_holdout")
     rows = sorted(shared)
     scores = [_score(run, rows) for run in shown]
     metric = first.eval_metric

@@ -19,8 +19,8 @@ THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
 def require_model(run: RunRecord, doing: str) -> None:
     if not run.models:
-        raise InvalidInput(f"Run {run.run_id} has no trained model to {doing} ({run.status}: {run.status_sentence}).",
-                           code="no_model", value=run.run_id)
+        raise InvalidInput(code="no_model", value=run.run_id, msg="no_model_3", run_id=run.run_id, doing=doing,
+                           status=run.status, status_sentence=run.status_sentence)
 
 
 def predictions(run: RunRecord, model: str | None = None) -> pd.DataFrame:
@@ -99,8 +99,8 @@ def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: f
                   cost_fp: float = 1.0, cost_fn: float = 1.0, value_tn: float = 0.0) -> dict:
     """Confusion matrix at a threshold, curves, baseline, and the threshold that earns the most."""
     if run.problem_type != "binary":
-        raise InvalidInput(f"Run {run.run_id} predicts {run.problem_type}; thresholds apply to yes/no predictions.",
-                           code="threshold_not_binary", value=run.problem_type)
+        raise InvalidInput(code="threshold_not_binary", value=run.problem_type, msg="threshold_not_binary_2",
+                           run_id=run.run_id, problem_type=run.problem_type)
     threshold = run.threshold if threshold is None else threshold
     pred = predictions(run)
     positive = run.details.get("positive_class")

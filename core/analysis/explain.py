@@ -21,8 +21,8 @@ def holdout_row(run: RunRecord, position: int) -> dict:
     """One holdout row's inputs and true outcome (the what-if form starts from it)."""
     X, y = holdout_frame(run)
     if not 0 <= position < len(X):
-        raise InvalidInput(f"Row {position} is not in the holdout; pick a row from 0 to {len(X) - 1}.",
-                           code="row_out_of_range", value=position)
+        raise InvalidInput(code="row_out_of_range", value=position, msg="row_out_of_range", position=position,
+                           p=len(X) - 1)
     values = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v))
               for k, v in X.iloc[position].items()}
     return {"values": values, "actual": y.iloc[position].item() if hasattr(y.iloc[position], "item")

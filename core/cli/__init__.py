@@ -17,7 +17,7 @@ from core.foundation.errors import UserError, one_line
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other user error
-        raise UserError(f"{message}. Run '{self.prog} --help' for usage.", code="bad_arguments")
+        raise UserError(code="bad_arguments", msg="bad_arguments", message_=message, prog=self.prog)
 
 
 def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:

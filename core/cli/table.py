@@ -7,7 +7,7 @@ function a page calls is the function of an entry here.
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from core.analysis import choice, compare, evaluation, explain
+from core.analysis import choice, compare, evaluation, explain, fairness
 from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
@@ -98,8 +98,7 @@ def _pairs(items: list[str]) -> dict:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise InvalidInput(f"'{item}' is not KEY=VALUE. Write for example --set 1='repays the loan'.",
-                               code="bad_assignment", value=item)
+            raise InvalidInput(code="bad_assignment", value=item, msg="bad_assignment", item=item)
         out[key] = value
     return out
 
@@ -112,8 +111,8 @@ def values_from(a) -> dict:
 
 def _delete(a):
     if not a.yes:
-        raise UserError(f"Deleting '{a.dataset_id}' cannot be undone. Add --yes to confirm.",
-                        code="confirmation_needed", value=a.dataset_id)
+        raise UserError(code="confirmation_needed", value=a.dataset_id, msg="confirmation_needed",
+                        dataset_id=a.dataset_id)
     return datasets.delete(a.dataset_id)
 
 
@@ -127,14 +126,34 @@ def _read(path: str) -> str:
         with open(path, encoding="utf-8") as fh:
             return fh.read()
     except OSError as exc:
-        raise UserError(f"Cannot read '{path}': {exc.strerror}. Check the path.", code="unreadable_file",
-                        value=path) from None
+        raise UserError(code="unreadable_file", value=path, msg="unreadable_file", path=path,
+                        strerror=exc.strerror) from None
 
 
 def _export(a):
     with open(a.output, "w", encoding="utf-8") as fh:
         fh.write(vocabulary.export_yaml())
     return {"output": a.output}
+
+
+def _fairness(a):
+    reference = {}
+    for item in a.reference or []:
+        col, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(code="bad_reference", value=item, msg="bad_reference", item=item)
+        reference[col] = value
+    edges = {}
+    for item in a.bands or []:
+        col, sep, text = item.partition("=")
+        try:
+            edges[col] = sorted(float(x) for x in text.split(","))
+        except ValueError:
+            edges[col] = None
+        if not sep or not edges[col]:
+            raise InvalidInput(code="bad_band_edges", value=item, msg="bad_band_edges", item=item)
+    return fairness.analyse(a.run_id, sensitive=a.sensitive, data_path=a.data, reference=reference or None,
+                            edges=edges or None, user=a.user)
 
 
 def _load(a):
@@ -257,6 +276,15 @@ COMMANDS = [
             lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
             "{rows, output, model, threshold, drift}",
             (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), USER)),
+    Command(("fairness",), "Fairness of a run's model across groups (Fairlearn), stored for the Fairness page.",
+            fairness.analyse, _fairness,
+            "{analysis_id, run_id, sensitive, overall, by_group: [{group, count, selection_rate, ..., intervals}], "
+            "demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference, ...}",
+            (RUN_ID, Arg("--sensitive", "Columns to analyse (default: the run's sensitive columns).", many=True),
+             Arg("--data", "A labeled file (new rows with their true outcomes) instead of the holdout."),
+             Arg("--reference", "The group others are compared with, COLUMN=VALUE (default: the largest).",
+                 many=True),
+             Arg("--bands", "Band edges for a numeric column, COLUMN=EDGE,EDGE,...", many=True), USER)),
     Command(("glossary", "show"), "One term (by id, alias or name).", vocabulary.show,
             lambda a: vocabulary.show(a.term, a.lang), "{term, short, business, reading, aliases, ...}",
             (Arg("term"), LANG)),

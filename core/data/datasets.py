@@ -47,8 +47,7 @@ def add(path, *, name: str | None = None, display_name: str | None = None,
     dataset_id = "ds_" + content_hash[:12]
     wanted = (name or Path(source.display_name).stem).strip()
     if not wanted:
-        raise InvalidInput("A data set name cannot be empty. Give it a name with --name.",
-                           code="empty_name", value=wanted)
+        raise InvalidInput(code="empty_name", value=wanted, msg="empty_name")
     with db.connect() as con:
         existing = con.execute(
             "SELECT dataset_id FROM datasets WHERE content_hash = ?", [content_hash]
@@ -144,10 +143,8 @@ def check_column(info: dict, column: str) -> None:
         return
     close = difflib.get_close_matches(column, names, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise NotFound(
-        f"Column '{column}' not found in data set '{info['name']}'.{hint} "
-        f"Columns are: {', '.join(names)}."
-    , code="column_not_found", value=column)
+    raise NotFound(code="column_not_found", value=column, msg="column_not_found", column=column, name=info['name'],
+                   hint=hint, p=', '.join(names))
 
 
 def resolve(con, key: str) -> str:
@@ -161,17 +158,13 @@ def resolve(con, key: str) -> str:
         return row[0]
     known = con.execute("SELECT dataset_id, name FROM datasets ORDER BY created_at").fetchall()
     listing = ", ".join(f"{i} ({n})" for i, n in known) or "none yet"
-    raise NotFound(
-        f"No data set '{key}'. Data sets are: {listing}. "
-        "Add one with 'python -m core datasets add PATH'."
-    , code="dataset_not_found", value=key)
+    raise NotFound(code="dataset_not_found", value=key, msg="dataset_not_found", key=key, listing=listing)
 
 
 def rename(dataset_id: str, new_name: str) -> dict:
     new_name = (new_name or "").strip()
     if not new_name:
-        raise InvalidInput("A data set name cannot be empty. Type a name and try again.",
-                           code="empty_name", value=new_name)
+        raise InvalidInput(code="empty_name", value=new_name, msg="empty_name_2")
     with db.transaction() as con:
         dataset_id = resolve(con, dataset_id)
         clash = con.execute(
@@ -179,9 +172,7 @@ def rename(dataset_id: str, new_name: str) -> dict:
             [new_name, dataset_id],
         ).fetchone()
         if clash:
-            raise InvalidInput(
-                f"Another data set ({clash[0]}) is already called '{new_name}'. Choose another name."
-            , code="name_taken", value=new_name)
+            raise InvalidInput(code="name_taken", value=new_name, msg="name_taken", p=clash[0], new_name=new_name)
         con.execute("UPDATE datasets SET name = ? WHERE dataset_id = ?", [new_name, dataset_id])
         return _show(con, dataset_id)
 

@@ -34,8 +34,7 @@ def set_value_names(dataset_id: str, column: str, names: dict, *, user: str | No
     given = {str(v): " ".join(str(n or "").split()) for v, n in names.items()}
     empty = [v for v, n in given.items() if not n]
     if empty:
-        raise InvalidInput(f"The name for value '{empty[0]}' is empty. Type a name people use, such as 'repays the "
-                           "loan', or leave the value out.", code="empty_value_name", value=empty[0])
+        raise InvalidInput(code="empty_value_name", value=empty[0], msg="empty_value_name", p=empty[0])
     with db.connect() as con:
         dataset_id = datasets.resolve(con, dataset_id)
         info = datasets.show(dataset_id)
@@ -45,17 +44,17 @@ def set_value_names(dataset_id: str, column: str, names: dict, *, user: str | No
             f"WHERE {quote_ident(column)} IS NOT NULL LIMIT 1000").fetchall()}
     unknown = sorted(v for v in given if v not in present)
     if unknown:
-        raise InvalidInput(f"'{column}' has no value {', '.join(repr(v) for v in unknown)}. Its values include: "
-                           f"{', '.join(sorted(present)[:10])}.", code="unknown_value", value=unknown)
+        raise InvalidInput(code="unknown_value", value=unknown, msg="unknown_value", column=column,
+                           p=', '.join(repr(v) for v in unknown), p2=', '.join(sorted(present)[:10]))
     long = [n for n in given.values() if len(n) > MAX_NAME]
     if long:
-        raise InvalidInput(f"A value name has at most {MAX_NAME} characters; '{long[0][:30]}...' has {len(long[0])}.",
-                           code="name_too_long", value=long[0])
+        raise InvalidInput(code="name_too_long", value=long[0], msg="name_too_long", MAX_NAME=MAX_NAME,
+                           p=long[0][:30], p2=len(long[0]))
     seen: dict[str, str] = {}
     for value, name in given.items():
         if name.lower() in seen:
-            raise InvalidInput(f"'{seen[name.lower()]}' and '{value}' would both be called '{name}'. Give each value "
-                               "its own name.", code="duplicate_value_name", value=name)
+            raise InvalidInput(code="duplicate_value_name", value=name, msg="duplicate_value_name",
+                               p=seen[name.lower()], value_=value, name=name)
         seen[name.lower()] = value
     with db.transaction() as con:
         con.execute("DELETE FROM dataset_value_names WHERE dataset_id = ? AND column_name = ?", [dataset_id, column])
@@ -70,8 +69,8 @@ def describe(dataset_id: str, column: str, text: str, *, user: str | None = None
     """Set (or, with empty text, remove) a column's short description. Shown as text, never as Markdown."""
     text = " ".join((text or "").split())
     if len(text) > MAX_DESCRIPTION:
-        raise InvalidInput(f"A column description has at most {MAX_DESCRIPTION} characters; this one has "
-                           f"{len(text)}. Shorten it.", code="description_too_long", value=len(text))
+        raise InvalidInput(code="description_too_long", value=len(text), msg="description_too_long",
+                           MAX_DESCRIPTION=MAX_DESCRIPTION, p=len(text))
     with db.transaction() as con:
         dataset_id = datasets.resolve(con, dataset_id)
         datasets.check_column(datasets.show(dataset_id), column)

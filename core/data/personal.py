@@ -9,7 +9,6 @@ from core.foundation.db import quote_ident
 
 SAMPLE = 300
 MATCH_SHARE = 0.8
-KINDS = ("email", "phone", "national_id", "address", "person_name")
 
 EMAIL = re.compile(r"^[\w.+%-]+@[\w-]+(\.[\w-]+)+$")
 PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
@@ -22,7 +21,9 @@ STREET = re.compile(
     r"\b(rua|r\.|av\.?|avenida|travessa|alameda|rodovia|pra[çc]a|street|st\.?|avenue|ave\.?|road|rd\.?|"
     r"lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|way|court|ct\.?|place|pl\.?|calle|strasse|straße)\b",
     re.IGNORECASE)
-NAME_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]*(?:['’-]?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?,?$|^(da|de|do|dos|das|van|von|der|del|la|le|y|e)$")
+# A capitalised word (O'Brien, McDonald, Jean-Luc, J.), or a particle of a name (da, van, von).
+NAME_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]*(?:['’-]?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?,?$"
+                       r"|^(da|de|do|dos|das|van|von|der|del|la|le|y|e)$")
 ID_NAMES = re.compile(r"(^|_)(ssn|cpf|cnpj|rg|nin|passport|national_id|social_security)(_|$)", re.IGNORECASE)
 PHONE_NAMES = re.compile(r"(^|_)(phone|tel|telephone|mobile|cell|celular|telefone|fone|whatsapp)(_|$)",
                          re.IGNORECASE)

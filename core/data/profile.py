@@ -167,7 +167,8 @@ def copied_columns(con, table: str, columns: list[dict]) -> list[dict]:
     t, out, copied = quote_ident(table), [], set()
     for j, b in enumerate(columns):
         for a in columns[:j]:
-            same_shape = (a["storage_type"], a["distinct"], a["missing"]) == (b["storage_type"], b["distinct"], b["missing"])
+            shape = ("storage_type", "distinct", "missing")
+            same_shape = all(a[k] == b[k] for k in shape)
             if a["name"] in copied or not same_shape:
                 continue
             differ, = con.execute(f"SELECT count(*) FROM {t} WHERE {quote_ident(a['name'])} IS DISTINCT FROM "

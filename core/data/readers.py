@@ -26,44 +26,7 @@ MISSING_MARKERS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A"]
 # No BOOLEAN: DuckDB would turn 'yes'/'no' into true/false, and users must see their own values.
 TYPE_CANDIDATES = ["BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR"]
 
-EMPTY = "The file '{name}' is empty. Choose a file with a header row and at least one data row."
-HEADER_ONLY = (
-    "The file '{name}' has a header ({columns}) but no data rows. "
-    "Add at least one data row and upload it again."
-)
-NOT_A_TABLE = (
-    "The file '{name}' is not a table: it looks like {kind}. "
-    "Upload a CSV, TSV, Parquet or Excel (.xlsx) file."
-)
-BAD_ENCODING = (
-    "The file '{name}' uses a text encoding we cannot read ({detail}). "
-    "Save it as UTF-8 (in Excel: 'CSV UTF-8') and upload it again."
-)
-RAGGED = (
-    "Line {line} of '{name}' has {found} values but the header has {expected} columns. "
-    "Fix that line (a missing or extra {delimiter}, or an unclosed quote) and upload it again."
-)
-UNCLOSED_QUOTE = (
-    "Line {line} of '{name}' opens a quote (\") that is never closed. "
-    "Close the quote on that line and upload it again."
-)
-UNNAMED_COLUMN = (
-    "Column {position} of '{name}' has no name in the header row. "
-    "Give every column a name and upload it again."
-)
-TOO_BIG = (
-    "The file '{name}' is {size_mb:.1f} MB, over the {limit_mb:g} MB limit. "
-    "Upload a smaller sample, or raise COMMONGROUND_MAX_UPLOAD_MB."
-)
-NO_SHEETS = (
-    "The spreadsheet '{name}' has no sheets. "
-    "Put the data in the first sheet, save it and upload it again."
-)
-UNKNOWN_SHEET = "The spreadsheet '{name}' has no sheet '{sheet}'. Its sheets are: {sheets}."
-UNREADABLE = (
-    "The file '{name}' could not be read as {format}: {detail}. "
-    "Check that it opens in a spreadsheet program, then upload it again."
-)
+# Messages live in glossary/messages.yaml (English and Portuguese), by the ids used below.
 
 # (magic bytes, what it is); checked before anything else.
 SIGNATURES = [
@@ -98,23 +61,23 @@ def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = 
     path = Path(path)
     name = display_name or path.name
     if not path.is_file():
-        raise InvalidInput(f"No file at '{path}'. Check the path and try again.", code="file_missing", value=str(path))
+        raise InvalidInput(code="file_missing", value=str(path), msg="file_missing", path=path)
     size = path.stat().st_size
     limit = config.max_upload_bytes()
     if size > limit:
-        raise InvalidInput(TOO_BIG.format(name=name, size_mb=size / 2**20, limit_mb=limit / 2**20),
-                           code="too_big", value=name)
+        raise InvalidInput(code="too_big", value=name, msg="too_big", name=name, size_mb=size / 2**20,
+                           limit_mb=limit / 2**20)
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     if not head.strip():
-        raise InvalidInput(EMPTY.format(name=name), code="empty", value=name)
+        raise InvalidInput(code="empty", value=name, msg="empty", name=name)
     if head.startswith(b"PAR1"):
         return Source(path, name, "parquet")
     if head.startswith(b"PK\x03\x04"):
         return _inspect_xlsx(path, name, sheet)
     for magic, kind in SIGNATURES:
         if head.startswith(magic):
-            raise InvalidInput(NOT_A_TABLE.format(name=name, kind=kind), code="not_a_table", value=name)
+            raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind=kind)
     encoding = _detect_encoding(head, name)
     text = head.decode("latin-1" if encoding == "latin-1" else "utf-8", errors="replace")
     if encoding == "utf-8-sig":
@@ -128,12 +91,12 @@ def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = 
 
 def _detect_encoding(head: bytes, name: str) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidInput(BAD_ENCODING.format(name=name, detail="UTF-16"), code="bad_encoding", value=name)
+        raise InvalidInput(code="bad_encoding", value=name, msg="bad_encoding", name=name, detail="UTF-16")
     if b"\x00" in head:
         # Every other byte zero is UTF-16 without a byte-order mark; anything else is binary.
         if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
-            raise InvalidInput(BAD_ENCODING.format(name=name, detail="UTF-16"), code="bad_encoding", value=name)
-        raise InvalidInput(NOT_A_TABLE.format(name=name, kind="binary data"), code="not_a_table", value=name)
+            raise InvalidInput(code="bad_encoding", value=name, msg="bad_encoding", name=name, detail="UTF-16")
+        raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="binary data")
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     # A sample may end inside a multi-byte character; only judge whole lines.
@@ -148,19 +111,19 @@ def _detect_encoding(head: bytes, name: str) -> str:
     high = sum(1 for b in sample if b >= 0x80)
     # Latin-1 text is mostly ASCII; double-byte encodings (Shift-JIS, GBK...) are not.
     if controls or high > 0.3 * len(sample):
-        raise InvalidInput(BAD_ENCODING.format(name=name, detail="neither UTF-8 nor Latin-1"),
-                           code="bad_encoding", value=name)
+        raise InvalidInput(code="bad_encoding", value=name, msg="bad_encoding", name=name,
+                           detail="neither UTF-8 nor Latin-1")
     return "latin-1"
 
 
 def _reject_non_tabular_text(text: str, name: str) -> None:
     start = text.lstrip()[:200].lower()
     if start.startswith(("<!doctype html", "<html")):
-        raise InvalidInput(NOT_A_TABLE.format(name=name, kind="a web page (HTML)"), code="not_a_table", value=name)
+        raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a web page (HTML)")
     if start.startswith("<?xml"):
-        raise InvalidInput(NOT_A_TABLE.format(name=name, kind="an XML document"), code="not_a_table", value=name)
+        raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="an XML document")
     if start.startswith(("{", "[")):
-        raise InvalidInput(NOT_A_TABLE.format(name=name, kind="a JSON document"), code="not_a_table", value=name)
+        raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a JSON document")
 
 
 def _detect_delimiter(text: str, suffix: str) -> str:
@@ -196,8 +159,8 @@ def unique_header(header: list, name: str) -> tuple[list[str], list[dict]]:
     for position, col in enumerate(header, start=1):
         col = "" if col is None else str(col)
         if not col.strip():
-            raise InvalidInput(UNNAMED_COLUMN.format(position=position, name=name),
-                               code="unnamed_column", value=position)
+            raise InvalidInput(code="unnamed_column", value=position, msg="unnamed_column", position=position,
+                               name=name)
         new, n = col, 2
         # a new name must not clash with an earlier column, nor with one further along the header
         while new.strip().lower() in seen or (new != col and new.strip().lower() in taken):
@@ -215,22 +178,22 @@ def _inspect_xlsx(path: Path, name: str, sheet: str | None) -> Source:
     try:
         with zipfile.ZipFile(path) as zf:
             if "xl/workbook.xml" not in zf.namelist():
-                raise InvalidInput(NOT_A_TABLE.format(name=name, kind="a ZIP archive"), code="not_a_table", value=name)
+                raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a ZIP archive")
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except InvalidInput:
         raise
     except Exception as exc:
-        raise InvalidInput(UNREADABLE.format(name=name, format="an Excel workbook", detail=exc),
-                           code="unreadable", value=name) from None
+        raise InvalidInput(code="unreadable", value=name, msg="unreadable", name=name, format="an Excel workbook",
+                           detail=exc) from None
     try:
         sheets = wb.sheetnames
     finally:
         wb.close()
     if not sheets:
-        raise InvalidInput(NO_SHEETS.format(name=name), code="no_sheets", value=name)
+        raise InvalidInput(code="no_sheets", value=name, msg="no_sheets", name=name)
     if sheet is not None and sheet not in sheets:
-        raise InvalidInput(UNKNOWN_SHEET.format(name=name, sheet=sheet, sheets=", ".join(sheets)),
-                           code="unknown_sheet", value=sheet)
+        raise InvalidInput(code="unknown_sheet", value=sheet, msg="unknown_sheet", name=name, sheet=sheet,
+                           sheets=", ".join(sheets))
     return Source(path, name, "xlsx", sheet=sheet or sheets[0])
 
 
@@ -245,16 +208,15 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, *, table: str) -> None:
                 [str(source.path)],
             )
         except duckdb.Error as exc:
-            raise InvalidInput(
-                UNREADABLE.format(name=source.display_name, format="Parquet", detail=_first_line(exc))
-            , code="unreadable", value=source.display_name) from None
+            raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable",
+                               name=source.display_name, format="Parquet", detail=_first_line(exc)) from None
     else:
         _load_xlsx(con, source, table)
     count, = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
     if count == 0:
         columns = [r[0] for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()]
-        raise InvalidInput(HEADER_ONLY.format(name=source.display_name, columns=", ".join(columns)),
-                           code="header_only", value=source.display_name)
+        raise InvalidInput(code="header_only", value=source.display_name, msg="header_only", name=source.display_name,
+                           columns=", ".join(columns))
 
 
 def _load_csv(con, source: Source, table: str) -> None:
@@ -289,9 +251,8 @@ def _load_csv(con, source: Source, table: str) -> None:
         error = attempt(-1)
         if error is None:
             return
-    raise InvalidInput(
-        UNREADABLE.format(name=source.display_name, format="CSV", detail=_first_line(error))
-    , code="unreadable", value=source.display_name) from None
+    raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable", name=source.display_name,
+                       format="CSV", detail=_first_line(error)) from None
 
 
 def _diagnose_csv(source: Source) -> None:
@@ -305,32 +266,25 @@ def _diagnose_csv(source: Source) -> None:
             first_line = reader.line_num + 1
             for row in reader:
                 if row and len(row) != len(header):
-                    raise InvalidInput(
-                        RAGGED.format(
-                            line=first_line,
-                            name=source.display_name,
-                            found=len(row),
-                            expected=len(header),
-                            delimiter=DELIMITER_NAMES[source.delimiter],
-                        )
-                    , code="ragged", value=first_line)
+                    raise InvalidInput(code="ragged", value=first_line, msg="ragged", line=first_line,
+                                       name=source.display_name, found=len(row), expected=len(header),
+                                       delimiter=DELIMITER_NAMES[source.delimiter])
                 first_line = reader.line_num + 1
         except csv.Error:
-            raise InvalidInput(UNCLOSED_QUOTE.format(line=first_line, name=source.display_name),
-                               code="unclosed_quote", value=first_line) from None
+            raise InvalidInput(code="unclosed_quote", value=first_line, msg="unclosed_quote", line=first_line,
+                               name=source.display_name) from None
 
 
 def _load_xlsx(con, source: Source, table: str) -> None:
     try:
         df = pd.read_excel(source.path, sheet_name=source.sheet, engine="openpyxl", header=None)
     except Exception as exc:
-        raise InvalidInput(
-            UNREADABLE.format(name=source.display_name, format="an Excel workbook", detail=exc)
-        , code="unreadable", value=source.display_name) from None
+        raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable", name=source.display_name,
+                           format="an Excel workbook", detail=exc) from None
     df = df.dropna(how="all").dropna(axis=1, how="all")
     if df.empty:
-        raise InvalidInput(EMPTY.format(name=f"{source.display_name}' (sheet '{source.sheet}"),
-                           code="empty", value=f"{source.display_name}' (sheet '{source.sheet}")
+        raise InvalidInput(code="empty", value=f"{source.display_name}' (sheet '{source.sheet}", msg="empty",
+                           name=f"{source.display_name}' (sheet '{source.sheet}")
     columns, source.renamed = unique_header(list(df.iloc[0]), source.display_name)
     df = df.iloc[1:].reset_index(drop=True).infer_objects()
     df.columns = columns

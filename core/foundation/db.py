@@ -42,11 +42,8 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(exc).lower() and "already attached" not in str(exc).lower():
                 raise
             if time.monotonic() >= deadline:
-                raise WorkspaceBusy(
-                    f"The workspace database {path} is busy in another process "
-                    f"for more than {config.lock_timeout():g} s. Try again in a moment.",
-                    code="workspace_busy", value=str(path),
-                ) from None
+                raise WorkspaceBusy(code="workspace_busy", value=str(path), msg="workspace_busy", path=path,
+                                    p=config.lock_timeout()) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
 

@@ -176,4 +176,18 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        10,
+        """
+        -- Fairness analyses of a run (Fairlearn group metrics with intervals), with their settings.
+        CREATE TABLE fairness_analyses (
+            analysis_id VARCHAR PRIMARY KEY,
+            run_id VARCHAR NOT NULL,
+            settings JSON NOT NULL,
+            result JSON NOT NULL,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

@@ -49,8 +49,8 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
            confirmed: bool = False, override: str | None = None) -> dict:
     """Move the run's decision one step; the note says why (required to approve or reject)."""
     if decision not in DECISIONS:
-        raise InvalidInput(f"Unknown decision '{decision}'. Decisions are: {', '.join(DECISIONS)}.",
-                           code="unknown_decision", value=decision)
+        raise InvalidInput(code="unknown_decision", value=decision, msg="unknown_decision", decision=decision,
+                           p=', '.join(DECISIONS))
     user = user or config.default_user()
     with db.connect() as con:
         run = views.row(con, run_id)
@@ -60,15 +60,13 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
             "(SELECT max(comment_id) FROM run_comments WHERE run_id = ? AND decision = 'draft'), 0)",
             [run_id, run_id]).fetchall()}
     if not views.has_model(run["status"], models):
-        raise InvalidInput(f"Run {run_id} is {run['status']}; only a finished run with a model can be reviewed, "
-                           "approved or rejected. Comment on it instead.", code="no_model", value=run_id)
+        raise InvalidInput(code="no_model", value=run_id, msg="no_model_4", run_id=run_id, status=run['status'])
     if run["executor_handle"]:
-        raise InvalidInput(f"Run {run_id} is still finishing (scoring every model and checking the result). "
-                           "Decide in a few seconds.", code="run_finishing", value=run_id)
+        raise InvalidInput(code="run_finishing", value=run_id, msg="run_finishing", run_id=run_id)
     current = run["decision"] or "draft"
     if decision not in NEXT[current]:
-        raise InvalidInput(f"Run {run_id} is '{current}'; it can move to {' or '.join(NEXT[current])}, "
-                           f"not to '{decision}'.", code="decision_step_not_allowed", value=decision)
+        raise InvalidInput(code="decision_step_not_allowed", value=decision, msg="decision_step_not_allowed",
+                           run_id=run_id, current=current, p=' or '.join(NEXT[current]), decision=decision)
     body = _text(note, required=decision in ("rejected", "approved"))
     override = (override or "").strip() or None
     if decision == "approved":
@@ -78,39 +76,30 @@ def decide(run_id: str, decision: str, *, note: str | None = None, user: str | N
             moved, = con.execute("UPDATE runs SET decision = ? WHERE run_id = ? AND coalesce(decision, 'draft') = ?",
                                  [decision, run_id, current]).fetchone()
             if not moved:
-                raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id)
+                raise InvalidInput(code="decision_changed", value=run_id, msg="decision_changed", run_id=run_id)
             _insert(con, run_id, body, decision, user, override=override if decision == "approved" else None)
     except duckdb.TransactionException:  # someone else moved it at the same moment
-        raise InvalidInput(_changed(run_id), code="decision_changed", value=run_id) from None
+        raise InvalidInput(code="decision_changed", value=run_id, msg="decision_changed", run_id=run_id) from None
     return thread(run_id)
 
 
 def _check_approval(run: dict, *, user: str, reviewers: set, confirmed: bool, override: str | None) -> None:
     run_id = run["run_id"]
     if not confirmed:
-        raise InvalidInput(f"Approving run {run_id} puts its model to use. Confirm that you want to approve it "
-                           "(tick the confirmation, or add --confirm).", code="confirmation_needed", value=run_id)
+        raise InvalidInput(code="confirmation_needed", value=run_id, msg="confirmation_needed_2", run_id=run_id)
     if user == run["created_by"] and not reviewers - {user}:
-        raise InvalidInput(f"{user} launched run {run_id}, so {user} cannot be its only approver. Ask someone else "
-                           "to review it first, or to approve it.", code="four_eyes", value=user)
+        raise InvalidInput(code="four_eyes", value=user, msg="four_eyes", user=user, run_id=run_id)
     if run["suspect"] and not override:
-        raise InvalidInput(f"Run {run_id} is marked suspect (its score may come from a leak). To approve it anyway, "
-                           "write why you override the warning.", code="override_needed", value=run_id)
-
-
-def _changed(run_id: str) -> str:
-    return f"Someone else has just changed the decision on run {run_id}. Reload to see it, then decide again."
+        raise InvalidInput(code="override_needed", value=run_id, msg="override_needed", run_id=run_id)
 
 
 def _text(text: str | None, *, required: bool) -> str | None:
     text = (text or "").strip()
     if required and not text:
-        raise InvalidInput("The comment is empty. Write what you want to say (approving or rejecting needs a "
-                           "reason).",
-                           code="empty_comment")
+        raise InvalidInput(code="empty_comment", msg="empty_comment")
     if len(text) > MAX_CHARS:
-        raise InvalidInput(f"The comment has {len(text):,} characters; the limit is {MAX_CHARS:,}. "
-                           "Shorten it or split it in two.", code="comment_too_long", value=len(text))
+        raise InvalidInput(code="comment_too_long", value=len(text), msg="comment_too_long", p=len(text),
+                           MAX_CHARS=MAX_CHARS)
     return text or None
 
 

@@ -12,7 +12,7 @@ PREFERENCES = {
 def _check_user(user: str) -> str:
     user = (user or "").strip()
     if not user:
-        raise InvalidInput("A user name cannot be empty. Type your name and try again.", code="empty_user")
+        raise InvalidInput(code="empty_user", msg="empty_user")
     return user
 
 
@@ -30,12 +30,12 @@ def get_preferences(user: str) -> dict:
 def set_preference(user: str, *, key: str, value: str) -> dict:
     user = _check_user(user)
     if key not in PREFERENCES:
-        raise InvalidInput(f"Unknown preference '{key}'. Preferences are: {', '.join(PREFERENCES)}.",
-                           code="unknown_preference", value=key)
+        raise InvalidInput(code="unknown_preference", value=key, msg="unknown_preference", key=key,
+                           p=', '.join(PREFERENCES))
     allowed = PREFERENCES[key]["allowed"]
     if value not in allowed:
-        raise InvalidInput(f"'{value}' is not a valid {key}. Choose one of: {', '.join(allowed)}.",
-                           code="invalid_preference", value=value)
+        raise InvalidInput(code="invalid_preference", value=value, msg="invalid_preference", value_=value, key=key,
+                           p=', '.join(allowed))
     with db.connect() as con:
         con.execute(
             "INSERT OR REPLACE INTO user_settings (user_name, key, value, updated_at) "

@@ -50,8 +50,7 @@ def resolve(term: str) -> str:
         return names[term.lower()]
     close = difflib.get_close_matches(term.lower(), list(names), n=3, cutoff=0.5)
     hint = f" Closest: {', '.join(sorted({names[c] for c in close}))}." if close else ""
-    raise NotFound(f"No glossary term '{term}'.{hint} Search with 'python -m core glossary search WORD'.",
-                   code="term_not_found", value=term)
+    raise NotFound(code="term_not_found", value=term, msg="term_not_found", term=term, hint=hint)
 
 
 def show(term: str, lang: str = "en") -> dict:
@@ -128,30 +127,29 @@ def import_yaml(text: str, *, user: str | None = None) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise InvalidInput(f"The vocabulary file does not parse{where}: {getattr(exc, 'problem', exc)}. "
-                           "Nothing was imported.", code="vocabulary_does_not_parse") from None
+        raise InvalidInput(code="vocabulary_does_not_parse", msg="vocabulary_does_not_parse", where=where,
+                           p=getattr(exc, 'problem', exc)) from None
     if not isinstance(data, dict):
-        raise InvalidInput("A vocabulary file maps term ids to languages to fields. Nothing was imported.",
-                           code="vocabulary_not_a_mapping")
+        raise InvalidInput(code="vocabulary_not_a_mapping", msg="vocabulary_not_a_mapping")
     lines = {key: n for n, line in enumerate(text.splitlines(), start=1) for key in [line.split(":")[0].strip()]}
     rows = []
     for term_id, langs in data.items():
         where = f" (line {lines.get(str(term_id), '?')})"
         if term_id not in glossary.terms():
-            raise InvalidInput(f"Unknown term '{term_id}'{where}. Nothing was imported.",
-                               code="unknown_term", value=term_id)
+            raise InvalidInput(code="unknown_term", value=term_id, msg="unknown_term", term_id=term_id, where=where)
         if not isinstance(langs, dict):
-            raise InvalidInput(f"Term '{term_id}'{where} must map languages to fields. Nothing was imported.",
-                               code="vocabulary_not_a_mapping", value=term_id)
+            raise InvalidInput(code="vocabulary_not_a_mapping", value=term_id, msg="vocabulary_not_a_mapping_2",
+                               term_id=term_id, where=where)
         for lang, fields in langs.items():
             if not isinstance(fields, dict):
-                raise InvalidInput(f"Term '{term_id}', language '{lang}'{where} must map fields to text. "
-                                   "Nothing was imported.", code="vocabulary_not_a_mapping", value=term_id)
+                raise InvalidInput(code="vocabulary_not_a_mapping", value=term_id, msg="vocabulary_not_a_mapping_3",
+                                   term_id=term_id, lang=lang, where=where)
             for field, value in fields.items():
                 try:
                     _check(term_id, lang, field, value)
                 except InvalidInput as exc:
-                    raise InvalidInput(f"{exc}{where} Nothing was imported.", code=exc.code, value=exc.value) from None
+                    raise InvalidInput(f"{exc}{where} Nothing was imported.", code=exc.code,
+                                       value=exc.value) from None
                 rows.append([term_id, lang, field, str(value).strip(), user or config.default_user()])
     with db.transaction() as con:
         con.executemany("INSERT OR REPLACE INTO glossary_overrides (term_id, lang, field, text, edited_by) "
@@ -162,19 +160,19 @@ def import_yaml(text: str, *, user: str | None = None) -> dict:
 
 def _check(term_id: str, lang: str, field: str, text) -> None:
     if lang not in glossary.LANGUAGES:
-        raise InvalidInput(f"Unknown language '{lang}'. Languages are: {', '.join(glossary.LANGUAGES)}.",
-                           code="unknown_language", value=lang)
+        raise InvalidInput(code="unknown_language", value=lang, msg="unknown_language", lang=lang,
+                           p=', '.join(glossary.LANGUAGES))
     if field not in EDITABLE:
-        raise InvalidInput(f"Unknown field '{field}' for term '{term_id}'. Fields are: {', '.join(EDITABLE)}.",
-                           code="unknown_field", value=field)
+        raise InvalidInput(code="unknown_field", value=field, msg="unknown_field", field=field, term_id=term_id,
+                           p=', '.join(EDITABLE))
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput(f"The new text for '{term_id}' ({lang}, {field}) is empty. Type the text, or revert "
-                           "to the shipped one.", code="empty_text", value=term_id)
+        raise InvalidInput(code="empty_text", value=term_id, msg="empty_text", term_id=term_id, lang=lang,
+                           field=field)
     if field == "business":
         _check_template(term_id, text)
     if field == "short" and len(text.split()) > 25:
-        raise InvalidInput(f"A short definition has at most 25 words; this one has {len(text.split())}.",
-                           code="definition_too_long", value=len(text.split()))
+        raise InvalidInput(code="definition_too_long", value=len(text.split()), msg="definition_too_long",
+                           p=len(text.split()))
 
 
 def _check_template(term_id: str, text: str) -> None:
@@ -184,8 +182,7 @@ def _check_template(term_id: str, text: str) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError:
-        raise InvalidInput(f"The business text for '{term_id}' has an unmatched '{{' or '}}'. Write placeholders "
-                           "as {name}, e.g. {recall_per_100}.", code="unmatched_brace", value=text) from None
+        raise InvalidInput(code="unmatched_brace", value=text, msg="unmatched_brace", term_id=term_id) from None
     kinds = set(glossary.terms()[term_id]["problem_types"])
     known = glossary.placeholders()
     allowed = sorted(n for n, p in known.items()
@@ -193,6 +190,5 @@ def _check_template(term_id: str, text: str) -> None:
                                   else set([p["for"]] if isinstance(p["for"], str) else p["for"])))
     bad = sorted(n for n in names if n not in allowed)
     if bad:
-        raise InvalidInput(f"The business text for '{term_id}' uses {', '.join('{' + b + '}' for b in bad)}, "
-                           f"which is not filled for this term. Placeholders you can use: "
-                           f"{', '.join('{' + a + '}' for a in allowed)}.", code="unknown_placeholder", value=bad)
+        raise InvalidInput(code="unknown_placeholder", value=bad, msg="unknown_placeholder", term_id=term_id,
+                           p=', '.join('{' + b + '}' for b in bad), p2=', '.join('{' + a + '}' for a in allowed))

@@ -210,3 +210,21 @@ def reliance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
         y=alt.Y("feature:N", sort=df["feature"].tolist(), title=None),
         x=alt.X("relative:Q", title=x_title, scale=alt.Scale(domain=[0, 100])),
         tooltip=["feature:N", "relative:Q"]).properties(height=alt.Step(24))
+
+
+def group_chart(rows: list[dict], *, title: str, x_title: str, percent: bool = True) -> alt.Chart:
+    """One bar per group with its 95% interval as a line; the reference group in a darker colour.
+    rows: {"group", "value", "low", "high", "reference"}."""
+    data = pd.DataFrame(rows)
+    scale = 100 if percent else 1
+    for col in ("value", "low", "high"):
+        data[col] = data[col].astype(float) * scale
+    fmt = ".0f" if percent else ",.3~g"
+    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=None, title=None, axis=alt.Axis(labelLimit=240)))
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=x_title),
+        color=alt.condition("datum.reference", alt.value("#1f4e79"), alt.value("#6fa8dc")),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("value:Q", format=fmt), alt.Tooltip("low:Q", format=fmt),
+                 alt.Tooltip("high:Q", format=fmt)])
+    whiskers = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
+    return (bars + whiskers).properties(title=title, height=max(60, 28 * len(data)))

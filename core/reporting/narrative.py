@@ -9,6 +9,8 @@ import math
 import glossary
 from core.foundation.errors import UserError
 from core.governance import vocabulary
+from core.analysis import fairness
+from core.data import names
 from core.reporting import placeholders
 from core.training.views import RunRecord
 
@@ -110,7 +112,7 @@ def build(run: RunRecord, lang: str = "en") -> dict:
         {"id": "weak", "title": say("title_weak"),
          "sentences": [weak_sentence(w, say, lang, v) for w in v["weak_spots"]] or [say("weak_none")]},
         {"id": "drivers", "title": say("title_drivers"), "sentences": drive},
-        {"id": "fairness", "title": say("title_fairness"), "sentences": [_fairness(v, say, lang)]},
+        {"id": "fairness", "title": say("title_fairness"), "sentences": _fairness(run, v, say, lang)},
         {"id": "caveats", "title": say("title_caveats"), "sentences": _caveats(v, say, lang, weak)},
     ]
     headline = how[0]
@@ -149,12 +151,74 @@ def suspect_reasons(run: RunRecord, lang: str = "en") -> list[str]:
     return [suspect_sentence(r, lambda key, **x: glossary.story(key, lang, **x), lang) for r in run.suspect_reasons]
 
 
-def _fairness(v: dict, say, lang: str) -> str:
-    if not v["sensitive"]:
-        return say("fairness_none_marked")
-    who = say("columns_were" if len(v["sensitive"]) > 1 else "column_was",
-              columns=join([quoted(c) for c in v["sensitive"]], lang))
-    return say("fairness_used" if v["sensitive_as_inputs"] else "fairness_kept_out", who=who)
+def _fairness(run: RunRecord, v: dict, say, lang: str) -> list[str]:
+    """The fairness section: the latest stored analysis, else what was marked and that no check exists."""
+    analysis = fairness.latest(run.run_id)
+    marked = (analysis or {}).get("sensitive") or v["sensitive"]
+    if not marked:
+        return [say("fairness_none_marked")]
+    who = say("columns_were" if len(marked) > 1 else "column_was", columns=join([quoted(c) for c in marked], lang))
+    if analysis is None:
+        return [say("fairness_used" if v["sensitive_as_inputs"] else "fairness_kept_out", who=who)]
+    return fairness_sentences(analysis, lang, who=who)
+
+
+def _pts(rate) -> str:
+    return str(round(100 * rate)) if rate is not None else "?"
+
+
+def _num(value, lang: str) -> str:
+    return number(value, lang) if value is not None else "?"
+
+
+def fairness_sentences(analysis: dict, lang: str = "en", who: str | None = None) -> list[str]:
+    """A fairness analysis (core.analysis.fairness) in words: per feature, the gap between the
+    groups treated most and least favourably, with its interval; then groups too small to read."""
+    def say(key, **values):
+        return glossary.story(key, lang, **values)
+
+    kind = analysis["problem_type"]
+    if who is None:
+        cols = analysis["sensitive"]
+        who = say("columns_were" if len(cols) > 1 else "column_was", columns=join([quoted(c) for c in cols], lang))
+    out = [say("fairness_checked", who=who, rows=number(analysis["rows"], lang),
+               source=say("fairness_source_" + analysis["source"]))]
+    label = analysis.get("positive_label") or "yes"
+    positive = quoted(names.shown(label, names.value_names(analysis["dataset_id"], analysis["target"]))
+                      if analysis.get("dataset_id") else label)
+    for summary in analysis["by_feature"]:
+        gap = summary.get("gap")
+        if len(summary["features"]) > 1 or not gap:
+            continue  # intersections are on the Fairness page; the summary speaks of one column at a time
+        feature = summary["features"][0]
+        rows = {r["group"][feature]: r for r in analysis["by_group"] if r["features"] == [feature]}
+        hi, lo = rows[gap["high"][feature]], rows[gap["low"][feature]]
+        low, high = gap["interval"]
+        groups = {"feature": quoted(feature), "hi_group": quoted(gap["high"][feature]),
+                 "lo_group": quoted(gap["low"][feature])}
+        if kind == "regression":
+            text = say("fairness_gap_error", hi=_num(hi[gap["metric"]], lang), lo=_num(lo[gap["metric"]], lang),
+                       gap=_num(gap["value"], lang), low=_num(low, lang), high=_num(high, lang), **groups)
+        else:
+            key = "fairness_gap_selection" if kind == "binary" else "fairness_gap_accuracy"
+            text = say(key, positive=positive, hi=_pts(hi[gap["metric"]]), lo=_pts(lo[gap["metric"]]),
+                       gap=_pts(gap["value"]), low=_pts(low), high=_pts(high), **groups)
+        out.append(text[:1].upper() + text[1:])
+        found = [r for r in rows.values() if r.get("true_positive_rate") is not None]
+        if kind == "binary" and len(found) >= 2:
+            a = max(found, key=lambda r: r["true_positive_rate"])
+            b = min(found, key=lambda r: r["true_positive_rate"])
+            out.append(say("fairness_gap_found", positive=positive, hi=_pts(a["true_positive_rate"]),
+                           lo=_pts(b["true_positive_rate"]), hi_group=quoted(a["group"][feature]),
+                           lo_group=quoted(b["group"][feature])))
+        for value, r in rows.items():
+            if r["warning"] == "too_few_rows":
+                out.append(say("fairness_too_few", group=quoted(value), count=number(r["count"], lang)))
+        unclear = [quoted(v) for v, r in rows.items() if r["warning"] == "interval_wider_than_gap"]
+        if unclear:
+            out.append(say("fairness_unclear" if len(unclear) == 1 else "fairness_unclear_many",
+                           groups=join(unclear, lang)))
+    return out
 
 
 def _caveats(v: dict, say, lang: str, weak: bool) -> list[str]:
@@ -205,8 +269,9 @@ def summary(run: RunRecord, lang: str = "en") -> dict:
             return build(run, lang)
         except UserError:  # e.g. the run folder was removed: the status sentence still stands
             pass
-    return {"run_id": run.run_id, "lang": lang, "problem_type": run.problem_type, "headline": run.status_sentence,
-            "sections": [], "text": run.status_sentence, "values": {}}
+    said = run.sentence(lang)
+    return {"run_id": run.run_id, "lang": lang, "problem_type": run.problem_type, "headline": said,
+            "sections": [], "text": said, "values": {}}
 
 
 def run_json(run: RunRecord, lang: str = "en") -> dict:

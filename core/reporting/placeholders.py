@@ -34,8 +34,7 @@ def finite(value) -> float | None:
 def compute(run: RunRecord) -> dict:
     """Raw values (numbers, names, lists) for one run; see glossary/placeholders.yaml for meanings."""
     if not run.has_model:
-        raise InvalidInput(f"Run {run.run_id} has no trained model yet ({run.status}), so there is nothing to "
-                           "summarise. Wait for it to finish, or start a new run.", code="no_model", value=run.run_id)
+        raise InvalidInput(code="no_model", value=run.run_id, msg="no_model_5", run_id=run.run_id, status=run.status)
     pred = evaluation.predictions(run)
     base = evaluation.baseline(run)  # fitted on the training rows, as on the Results page
     importance = evaluation.feature_importance(run, time_limit=IMPORTANCE_SECONDS)

@@ -34,9 +34,8 @@ def check_columns(run: RunRecord, frame: pd.DataFrame) -> dict:
     features = run.features_used
     missing = [c for c in features if c not in frame.columns]
     if missing:
-        raise InvalidInput(f"The scoring file lacks {len(missing)} column(s) the model needs: "
-                           f"{', '.join(missing)}. Add them (empty values are allowed) and try again.",
-                           code="missing_columns", value=missing)
+        raise InvalidInput(code="missing_columns", value=missing, msg="missing_columns", p=len(missing),
+                           p2=', '.join(missing))
     training = training_features(run).dtypes
     wrong = []
     for col in features:
@@ -48,8 +47,7 @@ def check_columns(run: RunRecord, frame: pd.DataFrame) -> dict:
             else:
                 frame[col] = converted
     if wrong:
-        raise InvalidInput("Some columns have the wrong type: " + "; ".join(wrong) +
-                           ". Fix those values and try again.", code="wrong_types", value=wrong)
+        raise InvalidInput(code="wrong_types", value=wrong, msg="wrong_types", problems="; ".join(wrong))
     extra = [c for c in frame.columns if c not in features]
     return {"features": features, "ignored_columns": extra}
 
@@ -58,8 +56,8 @@ def score(run_id: str, *, input_path, output_path, user: str | None = None) -> d
     """Predict every row of `input_path` with the chosen model and threshold; write a CSV."""
     run = views.load(run_id)
     if not run.models:
-        raise InvalidInput(f"Run {run_id} has no trained model to score with ({run.status}: {run.status_sentence}).",
-                           code="no_model", value=run_id)
+        raise InvalidInput(code="no_model", value=run_id, msg="no_model_6", run_id=run_id, status=run.status,
+                           status_sentence=run.status_sentence)
     frame = read_input(input_path)
     columns = check_columns(run, frame)
     predictor, model = model_for_use(run)

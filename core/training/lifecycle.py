@@ -78,8 +78,7 @@ def cancel(run_id: str) -> views.RunRecord:
     """Stop a queued or running run; models trained so far stay in its folder."""
     run = views.load(run_id)
     if run.ended:
-        raise InvalidInput(f"Run {run_id} already ended ({run.status}); there is nothing to cancel.",
-                           code="run_ended", value=run_id)
+        raise InvalidInput(code="run_ended", value=run_id, msg="run_ended", run_id=run_id, status=run.status)
     if run.status == "running":
         get_executor(run.executor_handle.get("executor")).cancel(run.executor_handle)
         sync.ingest(run_id, run.folder)
@@ -95,11 +94,10 @@ def rename(run_id: str, name: str, *, user: str | None = None) -> views.RunRecor
     """Give a run a name people recognise (shown in every run picker)."""
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput("A run name cannot be empty. Type a name, e.g. 'Credit risk, spring review'.",
-                           code="empty_name", value=name)
+        raise InvalidInput(code="empty_name", value=name, msg="empty_name_3")
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"A run name has at most {MAX_NAME} characters; this one has {len(name)}. Shorten it.",
-                           code="name_too_long", value=len(name))
+        raise InvalidInput(code="name_too_long", value=len(name), msg="name_too_long_2", MAX_NAME=MAX_NAME,
+                           p=len(name))
     with db.transaction() as con:
         views.row(con, run_id)
         con.execute("UPDATE runs SET name = ? WHERE run_id = ?", [name, run_id])

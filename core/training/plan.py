@@ -22,8 +22,8 @@ def _column(info: dict, name: str, role: str) -> dict:
     names = [c["name"] for c in info["columns"]]
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise InvalidInput(f"{role} column '{name}' not found in data set '{info['name']}'.{hint} "
-                       f"Columns are: {', '.join(names)}.", code="column_not_found", value=name)
+    raise InvalidInput(code="column_not_found", value=name, msg="column_not_found_2", role=role, name=name,
+                       name2=info['name'], hint=hint, p=', '.join(names))
 
 
 def problem_type(info: dict, target: str, *, metric: str | None = None) -> str:
@@ -31,23 +31,18 @@ def problem_type(info: dict, target: str, *, metric: str | None = None) -> str:
     col = _column(info, target, "Target")
     non_null = info["rows"] - col["missing"]
     if non_null == 0:
-        raise InvalidInput(f"Target '{target}' is empty in every row, so there is nothing to learn from. "
-                           "Choose a column whose outcome is known for past cases.", code="target_empty", value=target)
+        raise InvalidInput(code="target_empty", value=target, msg="target_empty", target=target)
     if col["distinct"] < 2:
         value = (col.get("top_values") or [{"value": col.get("min")}])[0]["value"]
-        raise InvalidInput(f"Target '{target}' has the same value ('{value}') in every row, so there is "
-                           "nothing to predict. Choose a column with at least two different values.",
-                           code="target_constant", value=target)
+        raise InvalidInput(code="target_constant", value=target, msg="target_constant", target=target, value_=value)
     if col["type"] == "date":
-        raise InvalidInput(f"Target '{target}' holds dates; predict a number or a category instead "
-                           "(for example the number of days until the event).", code="target_is_date", value=target)
+        raise InvalidInput(code="target_is_date", value=target, msg="target_is_date", target=target)
     numeric = col["type"] == "number"
     if metric in METRICS["regression"]:
         if not numeric:
             example = (col.get("top_values") or [{"value": "?"}])[0]["value"]
-            raise InvalidInput(f"Target '{target}' holds text (for example '{example}'), so it cannot be "
-                               f"predicted as a number with '{metric}'. Choose a goal for categories, "
-                               "or a numeric target.", code="target_is_text", value=target)
+            raise InvalidInput(code="target_is_text", value=target, msg="target_is_text", target=target,
+                               example=example, metric=metric)
         return "regression"
     if col["distinct"] == 2:
         return "binary"
@@ -55,9 +50,8 @@ def problem_type(info: dict, target: str, *, metric: str | None = None) -> str:
     if numeric and not wants_classes and (not col.get("integer") or col["distinct"] > 20):
         return "regression"
     if col["distinct"] > MAX_CLASSES:
-        raise InvalidInput(f"Target '{target}' has {col['distinct']} different values, too many to treat "
-                           f"as categories (at most {MAX_CLASSES}). Choose a goal for numbers or group "
-                           "the values first.", code="target_too_many_classes", value=target)
+        raise InvalidInput(code="target_too_many_classes", value=target, msg="target_too_many_classes", target=target,
+                           distinct=col['distinct'], MAX_CLASSES=MAX_CLASSES)
     return "multiclass"
 
 
@@ -105,7 +99,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
     _column(info, spec.target, "Target")
     info = datasets.show(info["dataset_id"], target=spec.target, lang=lang)
     if spec.goal and spec.eval_metric:
-        raise InvalidInput("Give either a goal or a metric, not both.", code="goal_and_metric")
+        raise InvalidInput(code="goal_and_metric", msg="goal_and_metric")
     kind = problem_type(info, spec.target, metric=spec.eval_metric)
     metric = _metric(spec, kind)
     _check_numbers(spec)
@@ -115,26 +109,24 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
     defaults = column_defaults(info, spec.target)
     columns = resolve_columns(spec, defaults)
     if spec.target in columns["excluded"]:
-        raise InvalidInput(f"The target '{spec.target}' cannot also be excluded. Remove it from the exclusions.",
-                           code="target_excluded", value=spec.target)
+        raise InvalidInput(code="target_excluded", value=spec.target, msg="target_excluded", target=spec.target)
     if spec.sample_weight:
         col = _column(info, spec.sample_weight, "Sample-weight")
         if col["type"] != "number" or spec.sample_weight == spec.target:
-            raise InvalidInput(f"Sample-weight column '{spec.sample_weight}' must be a numeric column "
-                               "other than the target.", code="bad_sample_weight", value=spec.sample_weight)
+            raise InvalidInput(code="bad_sample_weight", value=spec.sample_weight, msg="bad_sample_weight",
+                               sample_weight=spec.sample_weight)
     dropped = set(columns["excluded"]) | {spec.target, spec.sample_weight}
     if not spec.sensitive_as_inputs:
         dropped |= set(columns["sensitive"])
     features = [c["name"] for c in info["columns"] if c["name"] not in dropped]
     if not features:
-        raise InvalidInput("Every column is excluded, so the model has nothing to learn from. "
-                           "Untick some exclusions.", code="nothing_to_learn_from")
+        raise InvalidInput(code="nothing_to_learn_from", msg="nothing_to_learn_from")
     estimate = resources.estimate(info["rows"], len(features), quality=spec.quality, time_limit=spec.time_limit,
-                                  memory_limit_gb=spec.memory_limit_gb)
+                                  memory_limit_gb=spec.memory_limit_gb, lang=lang)
     if estimate["level"] == "refuse":
-        raise InvalidInput(" ".join(estimate["messages"]) + " Instead, "
-                           + " or ".join(estimate["suggestions"]) + ".",
-                           code="not_enough_memory", value=estimate["memory_needed_gb"])
+        instead = glossary.message("or_word", lang).join(estimate["suggestions"])
+        raise InvalidInput(code="not_enough_memory", value=estimate["memory_needed_gb"], msg="not_enough_memory",
+                           problem=" ".join(estimate["messages"]), instead=instead)
     return {
         "dataset_id": info["dataset_id"],
         "dataset_name": info["name"],
@@ -166,63 +158,52 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
 def _metric(spec: RunSpec, kind: str) -> str:
     if spec.eval_metric:
         if spec.eval_metric not in METRICS[kind]:
-            raise InvalidInput(f"Metric '{spec.eval_metric}' does not fit a {kind} problem. "
-                               f"Choose one of: {', '.join(METRICS[kind])}.",
-                               code="metric_does_not_fit", value=spec.eval_metric)
+            raise InvalidInput(code="metric_does_not_fit", value=spec.eval_metric, msg="metric_does_not_fit",
+                               eval_metric=spec.eval_metric, kind=kind, p=', '.join(METRICS[kind]))
         return spec.eval_metric
     goals = GOALS[kind]
     goal = spec.goal or next(iter(goals))
     if goal not in goals:
-        raise InvalidInput(f"Goal '{goal}' does not fit a {kind} problem. Choose one of: {', '.join(goals)}.",
-                           code="goal_does_not_fit", value=goal)
+        raise InvalidInput(code="goal_does_not_fit", value=goal, msg="goal_does_not_fit", goal=goal, kind=kind,
+                           p=', '.join(goals))
     spec.goal = goal
     return goals[goal]
 
 
 def _check_numbers(spec: RunSpec) -> None:
-    def bad(message, setting, value=None):
-        raise InvalidInput(message, code=f"bad_{setting}", value=value)
+    def bad(setting, value, msg=None, **params):
+        raise InvalidInput(code=f"bad_{setting}", value=value, msg=msg or f"bad_{setting}", **params)
 
     if not isinstance(spec.time_limit, (int, float)) or spec.time_limit <= 0:
-        bad(f"The time limit must be more than 0 seconds; it is {spec.time_limit}. Give for example 60.",
-            "time_limit", spec.time_limit)
+        bad("time_limit", spec.time_limit, time_limit=spec.time_limit)
     if not 0.05 <= spec.holdout <= 0.5:
-        bad(f"The holdout share must be between 0.05 and 0.5; it is {spec.holdout}. The usual value is 0.2.",
-            "holdout", spec.holdout)
+        bad("holdout", spec.holdout, holdout=spec.holdout)
     if spec.quality not in QUALITIES:
-        bad(f"Quality '{spec.quality}' is not known. Choose one of: {', '.join(QUALITIES)}.", "quality", spec.quality)
+        bad("quality", spec.quality, quality=spec.quality, known=", ".join(QUALITIES))
     if spec.preset and spec.preset not in PRESETS:
-        bad(f"Preset '{spec.preset}' is not offered. Choose one of: {', '.join(PRESETS)}.", "preset", spec.preset)
+        bad("preset", spec.preset, preset=spec.preset, known=", ".join(PRESETS))
     unknown = [f for f in spec.model_families or [] if f not in MODEL_FAMILIES]
     if unknown:
-        bad(f"Unknown model families: {', '.join(unknown)}. Families are: {', '.join(MODEL_FAMILIES)}.",
-            "model_families", unknown)
+        bad("model_families", unknown, families=", ".join(unknown), known=", ".join(MODEL_FAMILIES))
     if spec.model_families is not None and not spec.model_families:
-        bad("Choose at least one model family.", "model_families", [])
+        bad("model_families", [], msg="no_model_family")
     if spec.hyperparameters is not None:
         parse_hyperparameters_dict(spec.hyperparameters)
     if spec.num_bag_folds is not None and spec.num_bag_folds not in (0, *range(2, 11)):
-        bad(f"Bagging folds must be 0 (off) or between 2 and 10; it is {spec.num_bag_folds}.",
-            "num_bag_folds", spec.num_bag_folds)
+        bad("num_bag_folds", spec.num_bag_folds, folds=spec.num_bag_folds)
     if spec.num_stack_levels is not None and not 0 <= spec.num_stack_levels <= 3:
-        bad(f"Stack levels must be between 0 and 3; it is {spec.num_stack_levels}.",
-            "num_stack_levels", spec.num_stack_levels)
+        bad("num_stack_levels", spec.num_stack_levels, levels=spec.num_stack_levels)
     if (spec.num_stack_levels or 0) > 0 and spec.num_bag_folds == 0:
-        bad("Stacking needs bagging: with stack levels above 0, set bagging folds to 2 or more.", "num_stack_levels",
-            spec.num_stack_levels)
+        bad("num_stack_levels", spec.num_stack_levels, msg="stacking_needs_bagging")
     if spec.dynamic_stacking and spec.num_stack_levels == 0:
-        bad("Dynamic stacking decides how many stack levels to use, so it cannot be on with stack levels "
-            "fixed at 0. Turn one of them off.", "dynamic_stacking", True)
+        bad("dynamic_stacking", True)
     if spec.infer_limit is not None and spec.infer_limit <= 0:
-        bad(f"The prediction-time limit must be more than 0 seconds per row; it is {spec.infer_limit}.", "infer_limit",
-            spec.infer_limit)
+        bad("infer_limit", spec.infer_limit, infer_limit=spec.infer_limit)
     cores = resources.machine()["cores"]
     if spec.num_cpus is not None and not 1 <= spec.num_cpus <= cores:
-        bad(f"CPU limit must be between 1 and {cores} on this machine; it is {spec.num_cpus}.",
-            "num_cpus", spec.num_cpus)
+        bad("num_cpus", spec.num_cpus, cores=cores, cpus=spec.num_cpus)
     if spec.memory_limit_gb is not None and spec.memory_limit_gb <= 0:
-        bad(f"The memory limit must be more than 0 GB; it is {spec.memory_limit_gb}.", "memory_limit_gb",
-            spec.memory_limit_gb)
+        bad("memory_limit_gb", spec.memory_limit_gb, memory=spec.memory_limit_gb)
 
 
 def parse_hyperparameters_dict(value: dict) -> dict:

@@ -4,6 +4,7 @@ import os
 
 import psutil
 
+import glossary
 from core.foundation import config
 
 BASE_PROCESS_GB = 0.7  # a worker with AutoGluon imported, before any data
@@ -38,8 +39,11 @@ def core_share() -> int:
 
 
 def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
-             memory_limit_gb: float | None = None) -> dict:
-    """Memory and time needs; level is ok, warn or refuse, with sentences that say why."""
+             memory_limit_gb: float | None = None, lang: str = "en") -> dict:
+    """Memory and time needs; level is ok, warn or refuse, with sentences (in `lang`) that say why."""
+    def say(key, **params):
+        return glossary.message(key, lang, **params)
+
     info = machine()
     data_gb = rows * max(columns, 1) * 8 / 1e9
     need_gb = BASE_PROCESS_GB + data_gb * MEMORY_FACTOR.get(quality, 14)
@@ -50,20 +54,17 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
     if need_gb > 0.9 * have_gb:
         level = "refuse"
         fit_rows = int(rows * max(0.9 * have_gb - BASE_PROCESS_GB, 0) / max(need_gb - BASE_PROCESS_GB, 1e-9))
-        messages.append(f"This run needs about {need_gb:.1f} GB of memory but only {have_gb:.1f} GB "
-                        "are free.")
+        messages.append(say("estimate_memory_refuse", needed=need_gb, free=have_gb))
         if quality != "fast":
-            suggestions.append("choose the 'fast' quality level")
-        suggestions.append(f"sample the data to about {max(fit_rows, 0):,} rows")
+            suggestions.append(say("suggest_fast"))
+        suggestions.append(say("suggest_sample", rows=max(fit_rows, 0)))
     elif need_gb > 0.5 * have_gb:
         level = "warn"
-        messages.append(f"This run may use about {need_gb:.1f} GB of the {have_gb:.1f} GB of free "
-                        "memory; other runs may have to wait.")
+        messages.append(say("estimate_memory_warn", needed=need_gb, free=have_gb))
     if time_limit < first_model_s:
         level = "warn" if level == "ok" else level
-        messages.append(f"The time budget ({time_limit:g} s) may end before the first model is "
-                        f"trained; about {first_model_s:.0f} s are needed.")
-        suggestions.append("give it more time" + (" or choose 'fast'" if quality != "fast" else ""))
+        messages.append(say("estimate_time_short", limit=time_limit, first=first_model_s))
+        suggestions.append(say("suggest_more_time" if quality == "fast" else "suggest_more_time_or_fast"))
     return {
         "level": level,
         "memory_needed_gb": round(need_gb, 2),

@@ -93,8 +93,8 @@ class RunSpec:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidInput(f"Unknown run settings: {', '.join(unknown)}. Known settings are: "
-                               f"{', '.join(sorted(known))}.", code="unknown_run_setting", value=unknown)
+            raise InvalidInput(code="unknown_run_setting", value=unknown, msg="unknown_run_setting",
+                               p=', '.join(unknown), p2=', '.join(sorted(known)))
         return cls(**data)
 
 
@@ -106,21 +106,19 @@ def parse_hyperparameters(text: str) -> dict:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "it is not valid YAML or JSON"
-        raise InvalidInput(f"The hyperparameters do not parse{where}: {problem}. "
-                           "Write a mapping such as 'GBM: {num_leaves: 64}'.",
-                           code="hyperparameters_do_not_parse") from None
+        raise InvalidInput(code="hyperparameters_do_not_parse", msg="hyperparameters_do_not_parse", where=where,
+                           problem=problem) from None
     if not isinstance(value, dict):
-        raise InvalidInput("The hyperparameters must be a mapping from model family to settings, "
-                           f"such as 'GBM: {{num_leaves: 64}}', not {type(value).__name__}.",
-                           code="hyperparameters_not_a_mapping")
+        raise InvalidInput(code="hyperparameters_not_a_mapping", msg="hyperparameters_not_a_mapping",
+                           name__=type(value).__name__)
     bad = [k for k in value if k not in MODEL_FAMILIES]
     if bad:
-        raise InvalidInput(f"Unknown model families in the hyperparameters: {', '.join(map(str, bad))}. "
-                           f"Families are: {', '.join(MODEL_FAMILIES)}.", code="unknown_model_family", value=bad)
+        raise InvalidInput(code="unknown_model_family", value=bad, msg="unknown_model_family",
+                           p=', '.join(map(str, bad)), p2=', '.join(MODEL_FAMILIES))
     for family, settings in value.items():
         if not isinstance(settings, (dict, list)):
-            raise InvalidInput(f"The settings for {family} must be a mapping (or a list of mappings), "
-                               f"not '{settings}'.", code="hyperparameters_not_a_mapping", value=family)
+            raise InvalidInput(code="hyperparameters_not_a_mapping", value=family,
+                               msg="hyperparameters_not_a_mapping_2", family=family, settings=settings)
     return value
 
 
@@ -129,8 +127,8 @@ def load_hyperparameters_file(path: str) -> dict:
         with open(path, encoding="utf-8") as fh:
             return parse_hyperparameters(fh.read())
     except OSError as exc:
-        raise InvalidInput(f"Cannot read the hyperparameter file '{path}': {exc.strerror}. "
-                           "Check the path.", code="unreadable_file", value=path) from None
+        raise InvalidInput(code="unreadable_file", value=path, msg="unreadable_file_2", path=path,
+                           strerror=exc.strerror) from None
 
 
 def spec_json(spec: RunSpec) -> str:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import glossary
 from core.foundation import config, db
 from core.foundation.errors import NotFound
 
@@ -16,18 +17,6 @@ TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STATUSES = ("queued", "running", *TERMINAL)
 MODEL_COLUMNS = ("model, score_val, score_test, fit_time, predict_time, stack_level, refit_model, "
                  "predict_ms_per_1000, disk_mb, decision_threshold, recorded_at")
-FAILURE_WORDS = {
-    "NotEnoughMemoryError": "skipped: this machine did not have enough free memory for it",
-    "NotEnoughCudaMemoryError": "skipped: not enough GPU memory",
-    "TimeLimitExceeded": "stopped: the time budget ran out before it finished",
-    "ImportError": "skipped: a package it needs is not installed",
-    "ModuleNotFoundError": "skipped: a package it needs is not installed",
-    "NoValidFeatures": "skipped: none of the columns suits this kind of model",
-    "NoGPUError": "skipped: it needs a GPU and this machine has none",
-    "InsufficientTime": "skipped: too little time was left to train it",
-}
-
-
 @dataclass(frozen=True)
 class RunRecord:
     """Everything pages and the CLI show about one run. `chosen_model` is the model in use
@@ -104,6 +93,12 @@ class RunRecord:
                 return m.get("refit_model") or model
         return model
 
+    def sentence(self, lang: str = "en") -> str:
+        """`status_sentence` in another language."""
+        return sentence(status=self.status, models=self.models, current_model=self.current_model,
+                        step=self.details.get("step"), metrics=self.holdout_metrics, metric=self.eval_metric,
+                        best=self.autogluon_best, error=self.error, lang=lang)
+
     def to_json(self) -> dict:
         """The `runs show --json` fields (the CLI adds `summary`)."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "executor_handle"}
@@ -137,8 +132,8 @@ def row(con, run_id: str) -> dict:
     found = cur.fetchone()
     if found is None:
         known = [r for (r,) in con.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 5").fetchall()]
-        raise NotFound(f"No run '{run_id}'. Recent runs are: {', '.join(known) or 'none yet'}. "
-                       "List them with 'python -m core runs list'.", code="run_not_found", value=run_id)
+        raise NotFound(code="run_not_found", value=run_id, msg="run_not_found", run_id=run_id,
+                       p=', '.join(known) or 'none yet')
     return dict(zip([d[0] for d in cur.description], found))
 
 
@@ -216,42 +211,42 @@ def default_threshold(run: dict, models: list[dict], model: str | None) -> float
     return 0.5 if own is None else own
 
 
-STEP_WORDS = {"refitting": "refitting the best model on all training rows",
-              "refitting_for_use": "refitting the model in use on every row, holdout included",
-              "scoring": "scoring every model on the holdout rows",
-              "explaining": "measuring what drives the predictions"}
+def status_sentence(run: dict, models: list[dict], lang: str = "en") -> str:
+    """One plain sentence about where the run stands (`run` is the raw row)."""
+    return sentence(status=run["status"], models=models, current_model=run["current_model"],
+                    step=json.loads(run.get("details") or "{}").get("step"),
+                    metrics=json.loads(run["holdout_metrics"] or "{}"), metric=run["eval_metric"],
+                    best=run["autogluon_best"], error=run["error"], lang=lang)
 
 
-def status_sentence(run: dict, models: list[dict]) -> str:
-    """One plain sentence about where the run stands."""
-    status = run["status"]
+def sentence(*, status: str, models: list[dict], current_model: str | None, step: str | None, metrics: dict,
+             metric: str, best: str | None, error: str | None, lang: str = "en") -> str:
+    def say(key, **values):
+        return glossary.message(key, lang, **values)
+
+    n = len(models)
     if status == "queued":
-        return "Waiting for a free slot; it starts when a running run ends."
+        return say("status_queued")
     if status == "running":
-        step = json.loads(run.get("details") or "{}").get("step")
-        now = f" Finishing: {STEP_WORDS[step]}." if step in STEP_WORDS else \
-            f" Now training {run['current_model']}." if run["current_model"] else ""
-        return f"{len(models)} models trained so far.{now}"
+        now = say("status_finishing", step=say("step_" + step)) if step else \
+            say("status_now_training", model=current_model) if current_model else ""
+        return say("status_running_one" if n == 1 else "status_running", count=n) + now
     if status == "succeeded":
-        metrics = json.loads(run["holdout_metrics"] or "{}")
-        score = metrics.get(run["eval_metric"])
-        shown = "" if score is None else f" scores {score:.3g} {run['eval_metric']} on the holdout rows it never saw"
-        best = _shown_name(run["autogluon_best"], models)
-        return f"{len(models)} models trained; AutoGluon's best model, {best},{shown}."
+        score = metrics.get(metric)
+        shown = "" if score is None else say("status_scores", score=f"{score:.3g}", metric=metric)
+        return say("status_succeeded", count=n, best=_shown_name(best, models), shown=shown)
     if status == "cancelled":
-        if not models:
-            return "No model had finished training."
-        return f"{len(models)} models had finished; they are kept and can be used."
-    return run["error"] or status
+        return say("status_cancelled", count=n) if models else say("status_cancelled_none")
+    return error or status
 
 
-def plain_reason(failure: dict) -> str:
+def plain_reason(failure: dict, lang: str = "en") -> str:
     """AutoGluon's exception type for a model, as a phrase a person can read."""
-    words = FAILURE_WORDS.get(failure.get("exc_type"))
-    if words:
-        return words
+    key = "failure_" + str(failure.get("exc_type"))
+    if key in glossary.messages():
+        return glossary.message(key, lang)
     detail = (failure.get("detail") or failure.get("exc_type") or "an unknown error").strip()
-    return f"failed with an error: {detail}"
+    return glossary.message("failure_error", lang, detail=detail)
 
 
 def list_runs() -> list[dict]:

@@ -1,0 +1,110 @@
+"""Fairness: does the model treat groups of people alike? Fairlearn group metrics with intervals."""
+
+import streamlit as st
+
+from core.analysis import fairness
+from core.reporting import charts, narrative
+from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, suspect_banner, t, term_link, term_name
+
+lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
+st.title(t("page_fairness"))
+st.caption(t("fairness_intro"))
+
+run = pick_run("fairness_pick", "fairness_pick", empty_key="fairness_none", prefer=st.query_params.get("run"))
+st.query_params["run"] = run.run_id
+suspect_banner(run)
+analysis = attempt(fairness.latest, run.run_id)
+MAIN = fairness.MAIN[run.problem_type]
+METRICS = {"binary": ["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"],
+           "multiclass": ["accuracy"],
+           "regression": ["mean_absolute_error", "mean_prediction", "mean_actual"]}[run.problem_type]
+RATES = run.problem_type != "regression"
+
+
+def shown(value, low=None, high=None) -> str:
+    """A figure as people read it (points out of 100 for rates), with its interval when known."""
+    if value is None:
+        return "—"
+    def fmt(x):
+        return f"{100 * x:.0f}" if RATES else narrative.number(x, lang)
+    if low is None or high is None:
+        return fmt(value)
+    return f"{fmt(value)} ({fmt(low)}–{fmt(high)})"
+
+
+columns = sorted((set(run.features) | set(run.excluded) | set(run.sensitive)) - {run.target})
+with st.form("fairness_form", border=False):
+    default = [c for c in ((analysis or {}).get("sensitive") or run.sensitive) if c in columns]
+    chosen = st.multiselect(t("fairness_columns"), columns, default=default, placeholder=t("choose_options"),
+                            help=help_for("sensitive_feature"))
+    go = st.form_submit_button(t("fairness_check"), type="primary", icon=":material/balance:")
+if go:
+    with st.spinner(t("fairness_working")):
+        if attempt(fairness.analyse, run.run_id, sensitive=chosen, user=user):
+            st.rerun()
+
+if not analysis:
+    st.info(t("fairness_not_yet"), icon=":material/info:")
+    st.stop()
+
+st.subheader(t("fairness_findings"))
+st.markdown("\n".join(f"- {plain(s)}" for s in narrative.fairness_sentences(analysis, lang)))
+st.caption(plain(t("fairness_made", who=analysis["created_by"], when=analysis["created_at"].replace("T", " "),
+                   rows=narrative.number(analysis["rows"], lang), model=analysis["model"])))
+term_link("confidence_interval")
+
+summaries = analysis["by_feature"]
+for summary in summaries:
+    cols = summary["features"]
+    if len(cols) > 1:
+        continue
+    feature = cols[0]
+    st.subheader(t("fairness_by", feature=feature))
+    rows = [r for r in analysis["by_group"] if r["features"] == cols]
+    measures = summary["measures"]
+    if run.problem_type == "binary":
+        a, b, c = st.columns(3)
+        a.metric(term_name("demographic_parity"), shown(measures["demographic_parity_difference"]),
+                 help=help_for("demographic_parity"))
+        b.metric(term_name("equalized_odds"), shown(measures["equalized_odds_difference"]),
+                 help=help_for("equalized_odds"))
+        c.metric(term_name("equal_opportunity"), shown(measures["equal_opportunity_difference"]),
+                 help=help_for("equal_opportunity"))
+        st.caption(t("fairness_measures_caption"))
+    bars = [{"group": r["group"][feature] + (f" ({t('fairness_reference')})" if r["reference"] else ""),
+             "value": r[MAIN], "low": (r["intervals"].get(MAIN) or [None, None])[0],
+             "high": (r["intervals"].get(MAIN) or [None, None])[1], "reference": r["reference"]}
+            for r in rows if r[MAIN] is not None]
+    chart(charts.group_chart(bars, title=t("fairness_chart_title", metric=term_name(MAIN), feature=feature),
+                             x_title=t("axis_per_100") if RATES else term_name(MAIN), percent=RATES), MAIN,
+          caption=t("fairness_chart_caption"))
+    table = []
+    for r in rows:
+        line = {t("col_group"): r["group"][feature], t("col_rows"): r["count"]}
+        for m in METRICS:
+            low, high = r["intervals"].get(m, [None, None])
+            line[term_name(m)] = shown(r[m], low, high)
+        diff = r["difference"].get(MAIN)
+        line[t("col_vs_reference")] = "—" if r["reference"] else shown(diff, *r["difference_interval"].get(MAIN, []))
+        line[t("col_note")] = t("fairness_warning_" + r["warning"]) if r["warning"] else ""
+        table.append(line)
+    st.dataframe(table, hide_index=True)
+
+pairs = [s for s in summaries if len(s["features"]) > 1]
+if pairs:
+    with st.expander(t("fairness_intersections")):
+        for summary in pairs:
+            cols = summary["features"]
+            st.markdown(f"**{plain(' × '.join(cols))}**")
+            st.dataframe([{t("col_group"): " · ".join(r["group"][c] for c in cols), t("col_rows"): r["count"],
+                           term_name(MAIN): shown(r[MAIN], *r["intervals"].get(MAIN, [None, None])),
+                           t("col_note"): t("fairness_warning_" + r["warning"]) if r["warning"] else ""}
+                          for r in analysis["by_group"] if r["features"] == cols], hide_index=True)
+
+if audience == "expert":
+    with st.expander(t("fairness_how")):
+        st.markdown(t("fairness_how_text", resamples=analysis["resamples"]))
+        st.json({k: analysis.get(k) for k in ("analysis_id", "sensitive", "source", "reference", "edges",
+                                              "resamples", "threshold", "overall")})
+        sensitive = " ".join(analysis["sensitive"])
+        st.code(f"python -m core fairness {run.run_id} --sensitive {sensitive} --json", language="bash")

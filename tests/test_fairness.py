@@ -1,0 +1,183 @@
+"""Fairness with Fairlearn: group metrics recomputed independently, intervals that cover, small
+groups and bad input, the CLI shape, the summary, and the Fairness page."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics
+
+from core.analysis import artifacts, evaluation, fairness
+from core.data import datasets
+from core.foundation.errors import InvalidInput
+from core.reporting import narrative
+from core.training import views
+from core.training.spec import RunSpec
+from tests.conftest import DATA, train
+from tests.test_cli import cli_json
+
+pytestmark = pytest.mark.usefixtures("no_leftover_workers")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """One workspace: a German credit run (binary) and a bike-sharing run (regression)."""
+    home = tmp_path_factory.mktemp("fair-home")
+    old = os.environ.get("COMMONGROUND_HOME")
+    os.environ["COMMONGROUND_HOME"] = str(home)
+    try:
+        credit = datasets.add(DATA / "german_credit.csv")["dataset_id"]
+        bikes = datasets.add(DATA / "bikeshare.csv")["dataset_id"]
+        runs = {"credit": train(RunSpec(credit, "risk", quality="fast", time_limit=10, model_families=["GBM"],
+                                        refit_for_use=False)),
+                "bikes": train(RunSpec(bikes, "bikers", quality="fast", time_limit=10, model_families=["GBM"],
+                                       sensitive=["weathersit"], refit_for_use=False))}
+    finally:
+        os.environ["COMMONGROUND_HOME"] = old or ""
+    assert all(r.status == "succeeded" for r in runs.values()), {k: r.error for k, r in runs.items()}
+    return home, {k: r.run_id for k, r in runs.items()}
+
+
+@pytest.fixture
+def runs(home, monkeypatch):
+    monkeypatch.setenv("COMMONGROUND_HOME", str(home[0]))
+    return {k: views.load(v) for k, v in home[1].items()}
+
+
+def _independent(run, groups: pd.Series) -> pd.DataFrame:
+    """The same group metrics with pandas and scikit-learn, from the run's stored holdout predictions."""
+    pred = evaluation.predictions(run)
+    positive = str(run.details["positive_class"])
+    y = pred["y_true"].astype(str).to_numpy() == positive
+    p = pred[f"p_{positive}"].to_numpy() >= run.threshold
+    rows = []
+    for g in sorted(groups.unique()):
+        m = (groups == g).to_numpy()
+        rows.append({"group": g, "count": int(m.sum()), "selection_rate": p[m].mean(),
+                     "accuracy": metrics.accuracy_score(y[m], p[m]),
+                     "precision": metrics.precision_score(y[m], p[m], zero_division=np.nan),
+                     "true_positive_rate": metrics.recall_score(y[m], p[m]),
+                     "false_positive_rate": (p[m] & ~y[m]).sum() / (~y[m]).sum()})
+    return pd.DataFrame(rows).set_index("group")
+
+
+def test_group_metrics_match_an_independent_computation(runs):
+    run = runs["credit"]
+    result = fairness.compute(run, sensitive=["sex", "age"])
+    holdout = artifacts.labelled_rows(run).loc[artifacts.holdout_rows(run)].reset_index(drop=True)
+    for feature, groups in (("sex", holdout["sex"].astype(str)), ("age", fairness.bands(holdout["age"]).astype(str))):
+        expected = _independent(run, groups)
+        got = {r["group"][feature]: r for r in result["by_group"] if r["features"] == [feature]}
+        assert set(got) == set(expected.index)
+        for g, row in expected.iterrows():
+            for m, value in row.items():
+                assert got[g][m] == pytest.approx(value, abs=1e-9), (feature, g, m)
+    # Fairlearn's own summaries, recomputed: the largest gap in selection rate between the sex groups.
+    rates = [r["selection_rate"] for r in result["by_group"] if r["features"] == ["sex"]]
+    assert result["demographic_parity_difference"] == pytest.approx(max(rates) - min(rates), abs=1e-9)
+    assert result["demographic_parity_ratio"] == pytest.approx(min(rates) / max(rates), abs=1e-9)
+    # Intersections of the two columns are there too, and every group carries its intervals.
+    pairs = [r for r in result["by_group"] if r["features"] == ["sex", "age"]]
+    assert sum(r["count"] for r in pairs) == result["rows"] == 200
+    assert all(r["intervals"]["selection_rate"][0] <= r["selection_rate"] <= r["intervals"]["selection_rate"][1]
+               for r in result["by_group"] if r["intervals"]["selection_rate"][0] is not None)
+
+
+def test_a_labeled_file_is_scored_with_the_model_and_its_outcomes_must_match_the_classes(runs, tmp_path):
+    run = runs["credit"]
+    labeled = tmp_path / "new_applicants.csv"
+    pd.read_csv(DATA / "german_credit.csv").head(300).to_csv(labeled, index=False)
+    result = fairness.compute(run, sensitive=["sex"], data_path=labeled)
+    assert result["source"] == "labeled_file" and result["rows"] == 300
+    predictor, model = artifacts.model_for_use(run)
+    frame = pd.read_csv(labeled)
+    proba = predictor.predict_proba(frame[run.features_used], model=model)
+    p = proba[next(c for c in proba.columns if str(c) == "1")].to_numpy() >= run.threshold
+    for r in (r for r in result["by_group"] if r["features"] == ["sex"]):
+        mask = (frame["sex"] == r["group"]["sex"]).to_numpy()
+        assert r["selection_rate"] == pytest.approx(p[mask].mean(), abs=1e-9)
+    bad = frame.assign(risk=frame["risk"].map({0: "0", 1: "1 (good)"}))  # a label the model never saw
+    bad.to_csv(tmp_path / "typo.csv", index=False)
+    with pytest.raises(InvalidInput) as caught:
+        fairness.compute(run, sensitive=["sex"], data_path=tmp_path / "typo.csv")
+    assert caught.value.code == "fairness_unknown_outcomes" and "'1 (good)'" in str(caught.value)
+
+
+def test_bootstrap_intervals_cover_the_true_rate_about_95_times_in_100():
+    rng = np.random.default_rng(3)
+    hits, trials = 0, 300
+    for _ in range(trials):
+        y = rng.random(150) < 0.5
+        p = rng.random(150) < 0.3  # the true selection rate is 0.3
+        draws = fairness._draws("binary", y, p, rng, 400)
+        low, high = fairness._interval(draws["selection_rate"])
+        hits += low <= 0.3 <= high
+    assert 0.90 <= hits / trials <= 0.99
+
+
+def test_small_groups_are_reported_not_dropped_and_say_why(runs):
+    run = runs["credit"]
+    result = fairness.compute(run, sensitive=["job"])
+    small = [r for r in result["by_group"] if r["count"] < fairness.MIN_GROUP]
+    assert small and all(r["warning"] == "too_few_rows" for r in small)
+    sentences = " ".join(narrative.fairness_sentences(result, "en"))
+    assert "too few to conclude anything" in sentences
+
+
+@pytest.mark.parametrize("column, code", [("purpose_typo", "fairness_column_not_found"),
+                                          ("risk", "fairness_column_not_found")])
+def test_bad_sensitive_columns_get_a_message(runs, column, code):
+    with pytest.raises(InvalidInput) as caught:
+        fairness.compute(runs["credit"], sensitive=[column])
+    assert caught.value.code == code and column in str(caught.value)
+
+
+def test_a_column_with_one_value_or_too_many_values_gets_a_suggestion(runs, tmp_path):
+    run = runs["credit"]
+    frame = pd.read_csv(DATA / "german_credit.csv").head(200)
+    frame["country"] = "DE"
+    frame["customer_code"] = [f"c{i}" for i in range(200)]
+    frame.to_csv(tmp_path / "extra.csv", index=False)
+    with pytest.raises(InvalidInput, match="one value") as one:
+        fairness.compute(run, sensitive=["country"], data_path=tmp_path / "extra.csv")
+    with pytest.raises(InvalidInput, match="Group its values first") as many:
+        fairness.compute(run, sensitive=["customer_code"], data_path=tmp_path / "extra.csv")
+    assert (one.value.code, many.value.code) == ("fairness_column_constant", "fairness_too_many_groups")
+
+
+def test_regression_runs_compare_errors_not_selection_rates(runs):
+    result = fairness.compute(runs["bikes"])  # the run's own sensitive column
+    row = result["by_group"][0]
+    assert {"mean_prediction", "mean_actual", "mean_absolute_error", "root_mean_squared_error"} <= set(row)
+    assert "selection_rate" not in row and "demographic_parity_difference" not in result
+    assert "off by about" in " ".join(narrative.fairness_sentences(result, "en"))
+
+
+def test_cli_stores_the_analysis_and_the_summary_speaks_from_it(runs):
+    run = runs["credit"]
+    before = narrative.build(run, "en")
+    fair_before = next(s for s in before["sections"] if s["id"] == "fairness")["sentences"]
+    assert any("No check has been made yet" in s for s in fair_before)
+    shown = cli_json("fairness", run.run_id, "--sensitive", "sex", "--reference", "sex=female")
+    assert shown["sensitive"] == ["sex"] and shown["analysis_id"].startswith("fair_")
+    row = next(r for r in shown["by_group"] if r["group"] == {"sex": "female"})
+    assert row["reference"] and {"count", "selection_rate", "true_positive_rate", "intervals"} <= set(row)
+    assert fairness.latest(run.run_id)["analysis_id"] == shown["analysis_id"]
+    after = next(s for s in narrative.build(run, "en")["sections"] if s["id"] == "fairness")["sentences"]
+    assert any("By “sex”" in s and "95% interval" in s for s in after)
+    assert not any("does not use" in s for s in after)
+
+
+def test_the_fairness_page_checks_a_run_and_reads_it_out(runs):
+    from tests.test_app import run_app, texts
+
+    at = run_app("pages/fairness.py", audience="stakeholder")
+    at.selectbox(key="fairness_pick").set_value(runs["credit"].run_id).run()
+    assert not at.exception
+    at.multiselect[0].set_value(["sex"])
+    next(b for b in at.button if b.label == "Check fairness").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    words = texts(at).replace("\\", "")
+    assert "What we found" in words and "By “sex”" in words
+    assert len(at.dataframe) >= 1
