@@ -113,8 +113,9 @@ if thread:
         if "approved" in thread["next"]:
             st.caption(t("approve_reason_hint"))
             confirm = st.checkbox(t("approve_confirm"), key=f"confirm_{box}")
-            if run.suspect:
-                override = st.text_input(t("approve_override"), key=f"override_{box}")
+            if thread["override_needed"]:  # suspect, or people's columns never checked for fairness
+                label = "approve_override" if thread["override_needed"] == "suspect" else "approve_override_fairness"
+                override = st.text_input(t(label), key=f"override_{box}")
         row = st.container(horizontal=True)
         send = row.form_submit_button(t("comment_send"), type="primary")
         steps = [step for step in thread["next"] if row.form_submit_button(t("decide_" + step))]

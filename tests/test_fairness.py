@@ -181,3 +181,20 @@ def test_the_fairness_page_checks_a_run_and_reads_it_out(runs):
     words = texts(at).replace("\\", "")
     assert "What we found" in words and "By “sex”" in words
     assert len(at.dataframe) >= 1
+
+
+def test_approving_a_run_with_people_columns_needs_a_fairness_check_or_a_reason(runs):
+    from core.governance import decisions
+
+    run = runs["bikes"]  # 'weathersit' is marked sensitive, and nothing has analysed this run
+    decisions.decide(run.run_id, "reviewed", note="Read the summary.", user="bruno")
+    assert fairness.latest(run.run_id) is None
+    assert decisions.thread(run.run_id)["override_needed"] == "fairness_not_checked"
+    with pytest.raises(InvalidInput) as caught:
+        decisions.decide(run.run_id, "approved", note="ok", user="carla", confirmed=True)
+    assert caught.value.code == "fairness_not_checked" and "weathersit" in str(caught.value)
+    fairness.analyse(run.run_id, user="carla")
+    assert decisions.thread(run.run_id)["override_needed"] is None
+    done = decisions.decide(run.run_id, "approved", note="Errors are alike across weather.", user="carla",
+                            confirmed=True)
+    assert done["decision"] == "approved"

@@ -9,8 +9,11 @@ cannot be its only approver (someone else must have reviewed it, or approve it);
 suspect (core.analysis.suspect) needs an explicit override reason, which is kept with the step.
 """
 
+import json
+
 import duckdb
 
+from core.analysis import fairness
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.training import views
@@ -34,7 +37,8 @@ def thread(run_id: str) -> dict:
     last = next((r for r in reversed(rows) if r["decision"]), None)
     status = run["decision"] or "draft"
     return {"run_id": run_id, "decision": status, "decided_by": last and last["author"],
-            "decided_at": last and last["created_at"], "next": list(NEXT[status]), "comments": rows}
+            "decided_at": last and last["created_at"], "next": list(NEXT[status]), "comments": rows,
+            "override_needed": override_needed(run)}
 
 
 def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
@@ -89,8 +93,22 @@ def _check_approval(run: dict, *, user: str, reviewers: set, confirmed: bool, ov
         raise InvalidInput(code="confirmation_needed", value=run_id, msg="confirmation_needed_2", run_id=run_id)
     if user == run["created_by"] and not reviewers - {user}:
         raise InvalidInput(code="four_eyes", value=user, msg="four_eyes", user=user, run_id=run_id)
-    if run["suspect"] and not override:
+    why = override_needed(run)
+    if why == "suspect" and not override:
         raise InvalidInput(code="override_needed", value=run_id, msg="override_needed", run_id=run_id)
+    if why == "fairness_not_checked" and not override:
+        raise InvalidInput(code="fairness_not_checked", value=run_id, msg="fairness_not_checked", run_id=run_id,
+                           columns=", ".join(json.loads(run["plan"] or "{}").get("sensitive") or []))
+
+
+def override_needed(run: dict) -> str | None:
+    """Why approving this run needs a written override reason: it is suspect, or columns about
+    people were marked sensitive and no fairness analysis has been made. None if it needs none."""
+    if run["suspect"]:
+        return "suspect"
+    if (json.loads(run["plan"] or "{}").get("sensitive")) and fairness.latest(run["run_id"]) is None:
+        return "fairness_not_checked"
+    return None
 
 
 def _text(text: str | None, *, required: bool) -> str | None:
