@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own workspace (a real DuckDB file in a temp folder)."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -68,3 +69,16 @@ def look(run_id: str):
 
     sync.sync()
     return views.load(run_id)
+
+
+def trained_in(home, specs) -> dict[str, str]:
+    """For module-scoped fixtures: in workspace `home`, call `specs()` (it may add data sets there)
+    and train each RunSpec it returns; {name: run_id}, every run succeeded."""
+    old = os.environ.get("COMMONGROUND_HOME")
+    os.environ["COMMONGROUND_HOME"] = str(home)
+    try:
+        runs = {name: train(spec) for name, spec in specs().items()}
+    finally:
+        os.environ["COMMONGROUND_HOME"] = old or ""
+    assert all(r.status == "succeeded" for r in runs.values()), {k: r.error for k, r in runs.items()}
+    return {name: r.run_id for name, r in runs.items()}

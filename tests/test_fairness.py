@@ -1,8 +1,6 @@
 """Fairness with Fairlearn: group metrics recomputed independently, intervals that cover, small
 groups and bad input, the CLI shape, the summary, and the Fairness page."""
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +12,7 @@ from core.foundation.errors import InvalidInput
 from core.reporting import narrative
 from core.training import views
 from core.training.spec import RunSpec
-from tests.conftest import DATA, train
+from tests.conftest import DATA, trained_in
 from tests.test_cli import cli_json
 
 pytestmark = pytest.mark.usefixtures("no_leftover_workers")
@@ -24,19 +22,15 @@ pytestmark = pytest.mark.usefixtures("no_leftover_workers")
 def home(tmp_path_factory):
     """One workspace: a German credit run (binary) and a bike-sharing run (regression)."""
     home = tmp_path_factory.mktemp("fair-home")
-    old = os.environ.get("COMMONGROUND_HOME")
-    os.environ["COMMONGROUND_HOME"] = str(home)
-    try:
+
+    def specs():
         credit = datasets.add(DATA / "german_credit.csv")["dataset_id"]
         bikes = datasets.add(DATA / "bikeshare.csv")["dataset_id"]
-        runs = {"credit": train(RunSpec(credit, "risk", quality="fast", time_limit=10, model_families=["GBM"],
-                                        refit_for_use=False)),
-                "bikes": train(RunSpec(bikes, "bikers", quality="fast", time_limit=10, model_families=["GBM"],
-                                       sensitive=["weathersit"], refit_for_use=False))}
-    finally:
-        os.environ["COMMONGROUND_HOME"] = old or ""
-    assert all(r.status == "succeeded" for r in runs.values()), {k: r.error for k, r in runs.items()}
-    return home, {k: r.run_id for k, r in runs.items()}
+        tiny = {"quality": "fast", "time_limit": 10, "model_families": ["GBM"], "refit_for_use": False}
+        return {"credit": RunSpec(credit, "risk", **tiny),
+                "bikes": RunSpec(bikes, "bikers", sensitive=["weathersit"], **tiny)}
+
+    return home, trained_in(home, specs)
 
 
 @pytest.fixture
