@@ -75,7 +75,7 @@ for summary in summaries:
              "value": r[MAIN], "low": (r["intervals"].get(MAIN) or [None, None])[0],
              "high": (r["intervals"].get(MAIN) or [None, None])[1], "reference": r["reference"]}
             for r in rows if r[MAIN] is not None]
-    chart(charts.group_chart(bars, title=t("fairness_chart_title", metric=term_name(MAIN), feature=feature),
+    chart(charts.group_chart(bars, title=t("chart_fairness_groups", metric=term_name(MAIN), feature=feature),
                              x_title=t("axis_per_100") if RATES else term_name(MAIN), percent=RATES), MAIN,
           caption=t("fairness_chart_caption"))
     table = []

@@ -224,3 +224,18 @@ def test_a_suspect_run_is_bannered_renamed_and_needs_a_second_person_to_approve(
     page.screenshot(path=str(server["home"] / "four_eyes.png"), full_page=True)
     thread = json.loads(_cli(server, "runs", "comments", run["run_id"], "--json"))
     assert thread["decision"] == "reviewed"
+
+
+def test_fairness_page_checks_a_run_and_reads_it_out_as_a_stakeholder_would(server, page, credit_run):
+    _cli(server, "preferences", "set", "--user", "fay", "audience", "stakeholder")
+    page.goto(server["url"] + f"/fairness?user=fay&run={credit_run}")
+    page.get_by_text("No fairness check has been made for this run yet").wait_for(timeout=60000)
+    page.get_by_role("button", name="Check fairness").click()
+    page.get_by_role("heading", name="What we found").wait_for(timeout=60000)
+    page.get_by_text("By “sex”, it says").first.wait_for()
+    page.get_by_role("heading", name="By sex").wait_for()
+    assert page.locator("[data-testid=stArrowVegaLiteChart], [data-testid=stVegaLiteChart]").count() >= 1
+    page.screenshot(path=str(server["home"] / "fairness_page.png"), full_page=True)
+    # The summary's fairness section now speaks from the stored analysis.
+    page.goto(server["url"] + f"/summary?user=fay&run={credit_run}")
+    page.get_by_text("Checked on").first.wait_for(timeout=60000)

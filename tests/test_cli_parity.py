@@ -27,12 +27,13 @@ COVERED_BY = {
     "core.reporting.narrative.suspect_reasons": ("runs", "show"),
     "core.analysis.choice.leaderboard": ("runs", "show"),
     "core.training.views.estimate_vs_actual": ("runs", "show"),
+    "core.analysis.fairness.latest": ("fairness",),  # the command prints the analysis it stores
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
 VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
                 "core.analysis.compare.suggested", "core.training.strategy.wants_refit_for_use",
-                "core.training.views.plain_reason"}
+                "core.training.views.plain_reason", "core.reporting.narrative.fairness_sentences"}
 
 
 def _page_calls() -> set[str]:
