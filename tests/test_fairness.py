@@ -192,3 +192,13 @@ def test_approving_a_run_with_people_columns_needs_a_fairness_check_or_a_reason(
     done = decisions.decide(run.run_id, "approved", note="Errors are alike across weather.", user="carla",
                             confirmed=True)
     assert done["decision"] == "approved"
+
+
+def test_columns_that_stand_in_for_a_sensitive_one_are_named_with_their_strength():
+    rng = np.random.default_rng(5)
+    sex = rng.choice(["f", "m"], 2000)
+    job = np.where(rng.random(2000) < 0.85, np.where(sex == "f", "nurse", "driver"), rng.choice(["nurse", "driver"], 2000))
+    frame = pd.DataFrame({"sex": sex, "job": job, "income": rng.normal(size=2000), "city": rng.choice(list("abc"), 2000)})
+    found = fairness.proxies(frame, ["sex"], ["job", "income", "city"])
+    assert [(p["column"], p["strength"]) for p in found] == [("job", "strong")]
+    assert found[0]["cramers_v"] > 0.5

@@ -284,6 +284,8 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
             "positive_label": str(run.details.get("positive_class")) if kind == "binary" else None,
             "model": run.chosen_model, "reference": reference, "edges": edges, "resamples": resamples,
             "overall": {m: _clean(v) for m, v in overall.items()}, "by_group": by_group, "by_feature": summaries,
+            "proxies": proxies(artifacts.labelled_rows(run) if data_path is None else frame, features,
+                               run.features_used),
             **(summaries[0]["measures"] if summaries else {})}
 
 
@@ -352,6 +354,36 @@ def _summary(kind, y, p, sf, cols, rows) -> dict:
         values = [r["mean_absolute_error"] for r in rows if r["mean_absolute_error"] is not None]
         measures = {"mean_absolute_error_difference": max(values) - min(values)}
     return {"features": cols, "measures": {k: _clean(v) for k, v in measures.items()}}
+
+
+PROXY_MIN = 0.2  # Cramér's V from which a column is listed as linked with a sensitive one
+PROXY_WORDS = ((0.5, "strong"), (0.3, "moderate"), (PROXY_MIN, "weak"))
+
+
+def proxies(frame: pd.DataFrame, sensitive: list[str], inputs: list[str]) -> list[dict]:
+    """Model inputs associated with a sensitive column (Cramér's V on the labelled rows; numbers in
+    quartile bands): through them a model can treat groups differently without the column itself."""
+    from scipy.stats.contingency import association
+
+    def categories(values: pd.Series) -> pd.Series:
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10:
+            return bands(values).astype(str)
+        return values.astype(str).where(values.notna(), "missing")
+
+    out = []
+    for feature in sensitive:
+        s = categories(frame[feature])
+        for col in inputs:
+            if col == feature or col not in frame.columns or frame[col].nunique() > 200:
+                continue
+            table = pd.crosstab(s, categories(frame[col])).to_numpy()
+            if min(table.shape) < 2:
+                continue
+            v = float(association(table, method="cramer"))
+            if v >= PROXY_MIN:
+                word = next(w for limit, w in PROXY_WORDS if v >= limit)
+                out.append({"sensitive": feature, "column": col, "cramers_v": v, "strength": word})
+    return sorted(out, key=lambda p: (p["sensitive"], -p["cramers_v"]))
 
 
 def analyse(run_id: str, *, sensitive: list[str] | None = None, data_path=None, reference: dict | None = None,

@@ -218,6 +218,11 @@ def fairness_sentences(analysis: dict, lang: str = "en", who: str | None = None)
         if unclear:
             out.append(say("fairness_unclear" if len(unclear) == 1 else "fairness_unclear_many",
                            groups=join(unclear, lang)))
+    for feature in analysis["sensitive"]:
+        linked = [p for p in analysis.get("proxies", []) if p["sensitive"] == feature][:4]
+        if linked:
+            shown = [f"{quoted(p['column'])} ({say('strength_' + p['strength'])})" for p in linked]
+            out.append(say("fairness_proxies", feature=quoted(feature), columns=join(shown, lang)))
     return out
 
 
