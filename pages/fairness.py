@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.analysis import fairness
+from core.analysis import fairness, mitigation
 from core.reporting import charts, narrative
 from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, suspect_banner, t, term_link, term_name
 
@@ -100,6 +100,42 @@ if pairs:
                            term_name(MAIN): shown(r[MAIN], *r["intervals"].get(MAIN, [None, None])),
                            t("col_note"): t("fairness_warning_" + r["warning"]) if r["warning"] else ""}
                           for r in analysis["by_group"] if r["features"] == cols], hide_index=True)
+
+if run.problem_type == "binary" and audience != "stakeholder":
+    with st.expander(t("mitigation_heading"), icon=":material/tune:"):
+        st.caption(t("mitigation_intro"))
+        with st.form("mitigation_form", border=False):
+            a, b = st.columns(2)
+            column = a.selectbox(t("mitigation_column"), analysis["sensitive"])
+            named = {t("constraint_" + c): c for c in mitigation.CONSTRAINTS}
+            constraint = named[b.selectbox(t("mitigation_constraint"), list(named), help=help_for("demographic_parity"))]
+            if st.form_submit_button(t("mitigation_try")):
+                with st.spinner(t("fairness_working")):
+                    if attempt(mitigation.mitigate, run.run_id, sensitive=column, constraint=constraint, user=user):
+                        st.rerun()
+        tried = attempt(fairness.latest, run.run_id, "mitigation")
+        if tried:
+            before, after = tried["before"], tried["after"]
+            gap = {"demographic_parity": "demographic_parity_difference",
+                   "equalized_odds": "equalized_odds_difference",
+                   "true_positive_rate_parity": "true_positive_rate_difference"}[tried["constraint"]]
+            st.markdown(plain(t("mitigation_result", column=tried["sensitive"],
+                                constraint=t("constraint_" + tried["constraint"]),
+                                gap_before=shown(before[gap]), gap_after=shown(after[gap]),
+                                acc_before=shown(before["accuracy"]), acc_after=shown(after["accuracy"]),
+                                rows=tried["fitted_rows"], source=t("tuned_on_" + tried["fitted_on"]))))
+            points = [{"rule": t("mitigation_before"), "accuracy": before["accuracy"], "gap": before[gap]},
+                      {"rule": t("mitigation_after"), "accuracy": after["accuracy"], "gap": after[gap]}]
+            chart(charts.tradeoff_chart(points, title=t("chart_fairness_tradeoff"), x_title=t("axis_gap_points"),
+                                        y_title=term_name("accuracy")), "demographic_parity",
+                  caption=t("mitigation_chart_caption"))
+            st.dataframe([{t("col_group"): g["group"], t("col_rows"): g["rows"],
+                           t("mitigation_selection_before"): shown(g["before"]["selection_rate"]),
+                           t("mitigation_selection_after"): shown(g["after"]["selection_rate"]),
+                           t("mitigation_found_before"): shown(g["before"]["true_positive_rate"]),
+                           t("mitigation_found_after"): shown(g["after"]["true_positive_rate"])}
+                          for g in tried["groups"]], hide_index=True)
+            st.caption(t("mitigation_caveat"))
 
 if audience == "expert":
     with st.expander(t("fairness_how")):

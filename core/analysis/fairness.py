@@ -105,7 +105,7 @@ def bands(values: pd.Series, edges: list[float] | None = None) -> pd.Series:
     return out.cat.add_categories(["missing"]).fillna("missing").cat.remove_unused_categories()
 
 
-def _groups(frame: pd.DataFrame, features: list[str], edges: dict) -> pd.DataFrame:
+def group_labels(frame: pd.DataFrame, features: list[str], edges: dict) -> pd.DataFrame:
     out = {}
     for col in features:
         values = frame[col]
@@ -117,7 +117,7 @@ def _groups(frame: pd.DataFrame, features: list[str], edges: dict) -> pd.DataFra
     return pd.DataFrame(out, index=frame.index)
 
 
-def _check_features(run: RunRecord, frame: pd.DataFrame, features: list[str], edges: dict) -> None:
+def check_features(run: RunRecord, frame: pd.DataFrame, features: list[str], edges: dict) -> None:
     for col in features:
         if col not in frame.columns or col == run.target:
             known = [c for c in frame.columns if c != run.target]
@@ -237,8 +237,8 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
                            run_id=run.run_id)
     edges = edges or {}
     frame, y, p, source = _rows(run, data_path)
-    _check_features(run, frame, features, edges)
-    groups = _groups(frame, features, edges)
+    check_features(run, frame, features, edges)
+    groups = group_labels(frame, features, edges)
     kind = run.problem_type
     metrics = BINARY if kind == "binary" else MULTICLASS if kind == "multiclass" else REGRESSION
     rng = np.random.default_rng(SEED)
@@ -257,7 +257,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
             key = {c: str(r[c]) for c in cols}
             mask = np.logical_and.reduce([groups[c].to_numpy() == key[c] for c in cols])
             draws = _draws(kind, y[mask], p[mask], rng, resamples)
-            row = {"group": key, "features": cols, **{m: _clean(r[m]) for m in metrics},
+            row = {"group": key, "features": cols, **{m: clean(r[m]) for m in metrics},
                    "intervals": {m: _interval(d) for m, d in draws.items()}, "_draws": draws,
                    "reference": key == ref}
             if key == ref:
@@ -283,7 +283,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
             "rows": int(len(y)), "threshold": run.threshold if kind == "binary" else None,
             "positive_label": str(run.details.get("positive_class")) if kind == "binary" else None,
             "model": run.chosen_model, "reference": reference, "edges": edges, "resamples": resamples,
-            "overall": {m: _clean(v) for m, v in overall.items()}, "by_group": by_group, "by_feature": summaries,
+            "overall": {m: clean(v) for m, v in overall.items()}, "by_group": by_group, "by_feature": summaries,
             "proxies": proxies(artifacts.labelled_rows(run) if data_path is None else frame, features,
                                run.features_used),
             **(summaries[0]["measures"] if summaries else {})}
@@ -307,7 +307,7 @@ def _rank(values: pd.Series, value) -> tuple:
     return (str(value) == "missing", str(value))
 
 
-def _clean(value):
+def clean(value):
     value = float(value) if value is not None else None
     return None if value is None or not np.isfinite(value) else value
 
@@ -353,7 +353,7 @@ def _summary(kind, y, p, sf, cols, rows) -> dict:
     else:
         values = [r["mean_absolute_error"] for r in rows if r["mean_absolute_error"] is not None]
         measures = {"mean_absolute_error_difference": max(values) - min(values)}
-    return {"features": cols, "measures": {k: _clean(v) for k, v in measures.items()}}
+    return {"features": cols, "measures": {k: clean(v) for k, v in measures.items()}}
 
 
 PROXY_MIN = 0.2  # Cramér's V from which a column is listed as linked with a sensitive one
@@ -391,21 +391,26 @@ def analyse(run_id: str, *, sensitive: list[str] | None = None, data_path=None, 
     """Compute the analysis and store it with its settings (who, when); the stored result."""
     run = views.load(run_id)
     result = compute(run, sensitive=sensitive, data_path=data_path, reference=reference, edges=edges)
-    analysis_id = f"fair_{int(time.time() * 1000)}_{run_id[-4:]}"
     settings = {"sensitive": result["sensitive"], "data": str(data_path) if data_path else None,
                 "reference": reference, "edges": edges or {}, "resamples": result["resamples"]}
+    return store(run_id, "groups", settings, result, user)
+
+
+def store(run_id: str, kind: str, settings: dict, result: dict, user: str | None) -> dict:
+    analysis_id = f"fair_{int(time.time() * 1000)}_{run_id[-4:]}"
     with db.transaction() as con:
-        con.execute("INSERT INTO fairness_analyses (analysis_id, run_id, settings, result, created_by) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [analysis_id, run_id, json.dumps(settings), json.dumps(result), user or config.default_user()])
+        con.execute("INSERT INTO fairness_analyses (analysis_id, run_id, kind, settings, result, created_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [analysis_id, run_id, kind, json.dumps(settings), json.dumps(result),
+                                                  user or config.default_user()])
     return {"analysis_id": analysis_id, **result}
 
 
-def latest(run_id: str) -> dict | None:
-    """The run's most recent stored analysis (None if there is none). Reads only."""
+def latest(run_id: str, kind: str = "groups") -> dict | None:
+    """The run's most recent stored analysis of this kind (None if there is none). Reads only."""
     with db.connect() as con:
         row = con.execute("SELECT analysis_id, result, created_by, created_at FROM fairness_analyses "
-                          "WHERE run_id = ? ORDER BY created_at DESC, analysis_id DESC LIMIT 1", [run_id]).fetchone()
+                          "WHERE run_id = ? AND kind = ? ORDER BY created_at DESC, analysis_id DESC LIMIT 1",
+                          [run_id, kind]).fetchone()
     if row is None:
         return None
     return {"analysis_id": row[0], **json.loads(row[1]), "created_by": row[2],

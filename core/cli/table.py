@@ -7,7 +7,7 @@ function a page calls is the function of an entry here.
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from core.analysis import choice, compare, evaluation, explain, fairness
+from core.analysis import choice, compare, evaluation, explain, fairness, mitigation
 from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
@@ -152,6 +152,10 @@ def _fairness(a):
             edges[col] = None
         if not sep or not edges[col]:
             raise InvalidInput(code="bad_band_edges", value=item, msg="bad_band_edges", item=item)
+    if a.mitigate:
+        if not a.sensitive or len(a.sensitive) != 1:
+            raise InvalidInput(code="mitigate_one_column", value=a.sensitive, msg="mitigate_one_column")
+        return mitigation.mitigate(a.run_id, sensitive=a.sensitive[0], constraint=a.mitigate, user=a.user)
     return fairness.analyse(a.run_id, sensitive=a.sensitive, data_path=a.data, reference=reference or None,
                             edges=edges or None, user=a.user)
 
@@ -284,7 +288,9 @@ COMMANDS = [
              Arg("--data", "A labeled file (new rows with their true outcomes) instead of the holdout."),
              Arg("--reference", "The group others are compared with, COLUMN=VALUE (default: the largest).",
                  many=True),
-             Arg("--bands", "Band edges for a numeric column, COLUMN=EDGE,EDGE,...", many=True), USER)),
+             Arg("--bands", "Band edges for a numeric column, COLUMN=EDGE,EDGE,...", many=True),
+             Arg("--mitigate", "Fit a fairer decision rule under a constraint (one --sensitive column) and "
+                 "compare it with the model's threshold on the holdout.", choices=mitigation.CONSTRAINTS), USER)),
     Command(("glossary", "show"), "One term (by id, alias or name).", vocabulary.show,
             lambda a: vocabulary.show(a.term, a.lang), "{term, short, business, reading, aliases, ...}",
             (Arg("term"), LANG)),

@@ -183,6 +183,8 @@ MIGRATIONS = [
         CREATE TABLE fairness_analyses (
             analysis_id VARCHAR PRIMARY KEY,
             run_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL DEFAULT 'groups',  -- 'groups' (metrics per group) or 'mitigation'
+
             settings JSON NOT NULL,
             result JSON NOT NULL,
             created_by VARCHAR,

@@ -228,3 +228,16 @@ def group_chart(rows: list[dict], *, title: str, x_title: str, percent: bool = T
                  alt.Tooltip("high:Q", format=fmt)])
     whiskers = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
     return (bars + whiskers).properties(title=title, height=max(60, 28 * len(data)))
+
+
+def tradeoff_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> alt.Chart:
+    """Accuracy against the fairness gap for each decision rule: up and to the left is better.
+    points: {"rule", "accuracy", "gap"} (rates, shown out of 100)."""
+    data = pd.DataFrame(points).assign(accuracy=lambda d: 100 * d["accuracy"], gap=lambda d: 100 * d["gap"])
+    base = alt.Chart(data).encode(x=alt.X("gap:Q", title=x_title, scale=alt.Scale(zero=True)),
+                                  y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(zero=False)))
+    dots = base.mark_circle(size=160).encode(color=alt.Color("rule:N", title=None),
+                                             tooltip=["rule:N", alt.Tooltip("accuracy:Q", format=".1f"),
+                                                      alt.Tooltip("gap:Q", format=".1f")])
+    labels = base.mark_text(dx=10, align="left").encode(text="rule:N")
+    return (dots + labels).properties(title=title, height=260)
