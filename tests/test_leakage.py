@@ -139,3 +139,13 @@ def test_a_default_run_on_an_after_the_outcome_table_leaves_the_leaks_out_and_sc
     assert {"death_date", "death_cause", "visits_after"} <= set(run["excluded"])
     assert run["holdout_metrics"]["accuracy"] < 0.9  # the honest signal, not the answer key
     assert not run["suspect"]
+
+
+@pytest.mark.parametrize("file, target, leak, words", [
+    ("Smarket.csv", "Direction", "Today", "on its own it gets"),
+    ("Publication.csv", "status", "impact", "non-zero almost only when 'status' is '1'"),
+])
+def test_leaks_in_real_public_tables_are_found_and_nothing_else_is(file, target, leak, words):
+    info = datasets.show(datasets.add(DATA.parent / "tests" / "data" / file)["dataset_id"], target=target)
+    leaks = _leaks(info)
+    assert set(leaks) == {leak} and words in leaks[leak], leaks
