@@ -8,9 +8,10 @@ Part B  the quality table: 'balanced' against plain AutoGluon medium_quality and
         shipped data set and three public tables bundled with scikit-learn, two seeds each.
 Part C  two runs at once: the same LightGBM fit alone and beside a second run.
 Part D  the resource estimate against what the runs of parts A and B really used.
+Part E  peak memory on a 32,000-row and a 320,000-row table, to calibrate the memory estimate.
 
 Each part writes bench/results/runs_<part>.md. Run: make bench-runs (BENCH_PARTS=A,C to pick;
-BENCH_SEEDS=0,1; BENCH_TIME_LIMIT=60). About 45 minutes for everything on 2 cores.
+BENCH_SEEDS=0,1; BENCH_TIME_LIMIT=60). About 50 minutes for everything on 2 cores.
 """
 
 import json
@@ -29,7 +30,7 @@ sys.path.insert(0, str(REPO))
 RESULTS = REPO / "bench" / "results"
 BUDGET = float(os.environ.get("BENCH_TIME_LIMIT", 60))
 SEEDS = [int(s) for s in os.environ.get("BENCH_SEEDS", "0,1").split(",")]
-PARTS = set(os.environ.get("BENCH_PARTS", "A,B,C,D").upper().split(","))
+PARTS = set(os.environ.get("BENCH_PARTS", "A,B,C,D,E").upper().split(","))
 USED: list[dict] = []  # every app run, for part D
 
 
@@ -223,6 +224,24 @@ def part_d():
     write("d", lines)
 
 
+def part_e(datasets, home):
+    """Peak memory against table size, for calibrating resources.estimate (a small and a large table)."""
+    for n in (32_000, 320_000):
+        csv = Path(home) / f"adult_like_{n}.csv"
+        adult_like(n=n, seed=2).to_csv(csv, index=False)
+        dataset = datasets.add(csv)["dataset_id"]
+        for quality in ("fast", "balanced"):
+            ours(dataset, "income_over_50k", quality)
+    lines = header("Part E: peak memory against table size") + [
+        "| rows | quality | data (GB, 8 bytes a cell) | memory estimated (GB) | peak memory used (GB) |",
+        "|---|---|---|---|---|"]
+    for u in USED[-4:]:
+        cells = u["rows"] * 14
+        lines.append(f"| {u['rows']:,} | {u['quality']} | {cells * 8 / 1e9:.3f} | "
+                     f"{u['estimate']['memory_needed_gb']:.2f} | {u['usage'].get('peak_memory_gb', float('nan')):.2f} |")
+    write("e", lines)
+
+
 def main():
     home = tempfile.mkdtemp()
     os.environ["COMMONGROUND_HOME"] = home
@@ -236,6 +255,8 @@ def main():
         part_c(datasets, home)
     if "D" in PARTS and USED:
         part_d()
+    if "E" in PARTS:
+        part_e(datasets, home)
 
 
 if __name__ == "__main__":

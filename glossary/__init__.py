@@ -59,9 +59,10 @@ def messages() -> dict[str, dict]:
     return _strings("messages")
 
 
-def message(key: str, lang: str = "en", **values) -> str:
-    """A message from core (errors, estimates, run status) in the chosen language (glossary/messages.yaml)."""
-    entry = _strings("messages")[key]
+def message(message_id: str, lang: str = "en", /, **values) -> str:
+    """A message from core (errors, estimates, run status) in the chosen language (glossary/messages.yaml).
+    Positional-only, so a message may have placeholders called `key` or `lang`."""
+    entry = _strings("messages")[message_id]
     return (entry.get(lang) or entry["en"]).format(**values)
 
 

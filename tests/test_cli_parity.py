@@ -28,6 +28,7 @@ COVERED_BY = {
     "core.analysis.choice.leaderboard": ("runs", "show"),
     "core.training.views.estimate_vs_actual": ("runs", "show"),
     "core.analysis.fairness.latest": ("fairness",),  # the command prints the analysis it stores
+    "core.analysis.mitigation.mitigate": ("fairness",),  # fairness --mitigate
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
