@@ -49,8 +49,10 @@ if not analysis:
 
 st.subheader(t("fairness_findings"))
 st.markdown("\n".join(f"- {plain(s)}" for s in narrative.fairness_sentences(analysis, lang)))
-st.caption(plain(t("fairness_made", who=analysis["created_by"], when=analysis["created_at"].replace("T", " "),
-                   rows=narrative.number(analysis["rows"], lang), model=analysis["model"])))
+made = {"who": analysis["created_by"], "when": analysis["created_at"].replace("T", " "),
+        "rows": narrative.number(analysis["rows"], lang)}
+st.caption(plain(t("fairness_made_plain", **made) if audience == "stakeholder"  # model ids are for the others
+                 else t("fairness_made", model=analysis["model"], **made)))
 term_link("confidence_interval")
 
 summaries = analysis["by_feature"]

@@ -3,10 +3,20 @@
 import streamlit as st
 
 from core.data import datasets
+from core.governance import users
 from pages._ui import attempt, ctx, t
 
 st.title("Common Ground")
 st.markdown(t("home_intro"))
+
+if "audience" not in ctx()["chosen"]:  # a first visit: ask, rather than assume everyone is an analyst
+    st.subheader(t("home_who"))
+    row = st.container(horizontal=True)
+    for audience in ("stakeholder", "analyst", "expert"):
+        if row.button(t(f"home_i_am_{audience}"), key=f"home_i_am_{audience}") and attempt(
+                users.set_preference, ctx()["user"], key="audience", value=audience):
+            st.rerun()
+    st.caption(t("home_who_later"))
 
 found = attempt(datasets.list_datasets)
 if found is not None:

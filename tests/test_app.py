@@ -142,3 +142,14 @@ def _button(at, label):
 
 def _id(name):
     return next(d["dataset_id"] for d in datasets.list_datasets() if d["name"] == name)
+
+
+def test_a_first_visit_asks_what_brings_the_person_here_instead_of_assuming_analyst():
+    at = run_app(user="newcomer")
+    assert "What brings you here?" in texts(at)
+    next(b for b in at.button if b.label == "I read results and decide").click().run()
+    assert not at.exception
+    assert users.get_preferences("newcomer")["audience"] == "stakeholder"
+    assert "What brings you here?" not in texts(at)
+    at = run_app(user="regular", audience="expert")  # someone who already chose is not asked again
+    assert "What brings you here?" not in texts(at)

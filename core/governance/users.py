@@ -24,6 +24,7 @@ def get_preferences(user: str) -> dict:
             "SELECT key, value FROM user_settings WHERE user_name = ?", [user]
         ).fetchall()
     prefs.update({k: v for k, v in rows if k in PREFERENCES})
+    prefs["chosen"] = sorted(k for k, _ in rows if k in PREFERENCES)  # the rest are defaults, never picked
     return prefs
 
 
