@@ -7,8 +7,12 @@ import psutil
 import glossary
 from core.foundation import config
 
-BASE_PROCESS_GB = 0.7  # a worker with AutoGluon imported, before any data
-# Copies of the training frame a fit holds at its peak (bagging keeps fold models around).
+# Calibrated on measured peaks (bench/results/runs_d.md, runs_e.md, 2 cores, 60 s): a worker with
+# AutoGluon imported peaks at 0.32-0.39 GB on small tables; the models a level trains add a fixed
+# amount (medium_quality's forests and neighbours ~1.1 GB at 32k rows, barely more at 320k); the
+# data term stays a conservative slope (copies of the frame a fit holds, fold models included).
+BASE_PROCESS_GB = 0.35
+MODEL_OVERHEAD_GB = {"fast": 1.2, "balanced": 0.4, "best": 1.0}
 MEMORY_FACTOR = {"fast": 8, "balanced": 14, "best": 20}
 BAGGED = {"fast": False, "balanced": True, "best": True}
 
@@ -46,14 +50,15 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
 
     info = machine()
     data_gb = rows * max(columns, 1) * 8 / 1e9
-    need_gb = BASE_PROCESS_GB + data_gb * MEMORY_FACTOR.get(quality, 14)
+    need_gb = BASE_PROCESS_GB + MODEL_OVERHEAD_GB.get(quality, 1.2) + data_gb * MEMORY_FACTOR.get(quality, 14)
     have_gb = min(info["memory_available_gb"], memory_limit_gb or float("inf"))
     # The quick first model (strategy.QUICK_GBM): one LightGBM, on two folds when the level bags.
     first_model_s = 2 + rows * max(columns, 1) / 1.5e6 * (2 if BAGGED.get(quality) else 1)
     level, messages, suggestions = "ok", [], []
     if need_gb > 0.9 * have_gb:
         level = "refuse"
-        fit_rows = int(rows * max(0.9 * have_gb - BASE_PROCESS_GB, 0) / max(need_gb - BASE_PROCESS_GB, 1e-9))
+        fixed = BASE_PROCESS_GB + MODEL_OVERHEAD_GB.get(quality, 1.2)  # needed whatever the rows
+        fit_rows = int(rows * max(0.9 * have_gb - fixed, 0) / max(need_gb - fixed, 1e-9))
         messages.append(say("estimate_memory_refuse", needed=need_gb, free=have_gb))
         if quality != "fast":
             suggestions.append(say("suggest_fast"))
