@@ -235,6 +235,8 @@ def test_fairness_page_checks_a_run_and_reads_it_out_as_a_stakeholder_would(serv
     page.get_by_text("By “sex”, it says").first.wait_for()
     page.get_by_role("heading", name="By sex").wait_for()
     page.locator("canvas, svg").first.wait_for()  # the group chart rendered
+    page.get_by_text("Equal opportunity").first.wait_for()
+    page.wait_for_timeout(1000)  # let the rerun settle before the picture
     page.screenshot(path=str(server["home"] / "fairness_page.png"), full_page=True)
     # The summary's fairness section now speaks from the stored analysis.
     page.goto(server["url"] + f"/summary?user=fay&run={credit_run}")
