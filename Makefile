@@ -35,6 +35,7 @@ test: $(VENV)/.installed-test browser
 bench: $(VENV)/.installed
 	$(PY) bench/ingest.py
 	$(PY) bench/scoring.py
+	$(PY) bench/fairness.py
 
 bench-runs: $(VENV)/.installed bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt
