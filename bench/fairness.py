@@ -17,9 +17,9 @@ from fairlearn.metrics import MetricFrame
 from sklearn import metrics as sk
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import write_results  # noqa: E402
 from core.analysis import fairness  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def data(n: int, seed: int = 0):
@@ -68,9 +68,7 @@ def main():
              f"| 1,000 bootstrap resamples of every rate, 100,000 rows (Poisson draws of the confusion counts) | "
              f"{t_boot * 1000:.1f} ms | <= 3 s |",
              f"| its 95% interval of the selection rate | {low:.4f} to {high:.4f} | |"]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fairness.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("fairness", lines)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import write_results  # noqa: E402
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 
 
@@ -73,10 +74,7 @@ def main() -> None:
              f"| Common Ground add (load + profile + warnings) | {ours:.2f} | <= 3 s |",
              f"| DuckDB alone (read_csv + SUMMARIZE) | {duck:.2f} | reference |",
              f"| pandas (read_csv + describe) | {pand:.2f} | reference |"]
-    results = Path(__file__).resolve().parent / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "ingest.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("ingest", lines)
 
 
 if __name__ == "__main__":

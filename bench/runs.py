@@ -27,7 +27,7 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-RESULTS = REPO / "bench" / "results"
+from bench import write_results  # noqa: E402
 BUDGET = float(os.environ.get("BENCH_TIME_LIMIT", 60))
 SEEDS = [int(s) for s in os.environ.get("BENCH_SEEDS", "0,1").split(",")]
 PARTS = set(os.environ.get("BENCH_PARTS", "A,B,C,D,E").upper().split(","))
@@ -113,10 +113,7 @@ def plain(run_dir, engine="autogluon"):
 
 
 def write(part: str, lines: list[str]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(lines) + "\n"
-    (RESULTS / f"runs_{part}.md").write_text(text)
-    print(text, flush=True)
+    write_results(f"runs_{part}", lines)
 
 
 def header(title: str) -> list[str]:

@@ -20,12 +20,10 @@ sys.path.insert(0, str(REPO))
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 
 
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
 def main():
     home = Path(tempfile.mkdtemp())
     os.environ["COMMONGROUND_HOME"] = str(home)
+    from bench import write_results
     from bench.runs import adult_like
     from core.analysis import artifacts, choice, explain
     from core.data import datasets
@@ -79,9 +77,7 @@ def main():
              f"({plain:.1f} s) | reference |",
              f"| what-if: one edited row through explain.predict_one (the Results page's call), median of 50 | "
              f"{statistics.median(latencies):.1f} ms | < 300 ms |"]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scoring.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("scoring", lines)
 
 
 if __name__ == "__main__":

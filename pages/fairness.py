@@ -118,9 +118,7 @@ if run.problem_type == "binary" and audience != "stakeholder":
         tried = attempt(fairness.latest, run.run_id, "mitigation")
         if tried:
             before, after = tried["before"], tried["after"]
-            gap = {"demographic_parity": "demographic_parity_difference",
-                   "equalized_odds": "equalized_odds_difference",
-                   "true_positive_rate_parity": "true_positive_rate_difference"}[tried["constraint"]]
+            gap = tried["gap"]  # the measure this constraint narrows
             st.markdown(plain(t("mitigation_result", column=tried["sensitive"],
                                 constraint=t("constraint_" + tried["constraint"]),
                                 gap_before=shown(before[gap]), gap_after=shown(after[gap]),

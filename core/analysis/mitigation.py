@@ -18,7 +18,10 @@ from core.analysis import artifacts, evaluation, fairness
 from core.foundation.errors import InvalidInput
 from core.training import views
 
-CONSTRAINTS = ("demographic_parity", "equalized_odds", "true_positive_rate_parity")
+# Each constraint, and the gap between groups it tries to close (one of `_measures`' keys).
+GAPS = {"demographic_parity": "demographic_parity_difference", "equalized_odds": "equalized_odds_difference",
+        "true_positive_rate_parity": "true_positive_rate_difference"}
+CONSTRAINTS = tuple(GAPS)
 
 
 class StoredScores(ClassifierMixin, BaseEstimator):
@@ -75,7 +78,7 @@ def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None =
     before = score >= run.threshold
     after = np.asarray(rule.predict(pd.DataFrame({"score": score}), sensitive_features=s,
                                     random_state=fairness.SEED)).astype(bool)
-    result = {"run_id": run_id, "sensitive": sensitive, "constraint": constraint,
+    result = {"run_id": run_id, "sensitive": sensitive, "constraint": constraint, "gap": GAPS[constraint],
               "fitted_on": str(tuning["source"].iloc[0]), "fitted_rows": int(len(tuning)), "holdout_rows": len(y),
               "before": _measures(y, before, s), "after": _measures(y, after, s),
               "groups": [{"group": g, "rows": int((s == g).sum()),

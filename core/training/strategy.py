@@ -56,10 +56,9 @@ def with_quick_model(hyperparameters: dict) -> dict:
     return out
 
 
-def refit_fits(clock: Clock, fit_seconds: float, bagged_folds: int, reserve: float) -> bool:
-    """Refitting one bagged model on all rows costs about one fold's fit, a little more."""
-    cost = 1.3 * fit_seconds / max(bagged_folds, 1)
-    return clock.left() - reserve > cost
+def refit_seconds(fit_seconds: float, bagged_folds: int) -> float:
+    """Refitting a (bagged) model on all rows costs about one fold's fit, with a margin."""
+    return 1.5 * fit_seconds / max(bagged_folds, 1) + 1.0
 
 
 def wants_refit_for_use(rows: int) -> bool:

@@ -54,11 +54,8 @@ def _refit_best(predictor, clock, plan: dict, reserve: float, events) -> None:
     refit once on all training rows, and made the model that predicts."""
     if not tabular_refits(plan["fit_kwargs"]["presets"]):
         return
-    board = predictor.leaderboard(silent=True).set_index("model")
     best = predictor.model_best
-    info = predictor.info()["model_info"]
-    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
-    if not strategy.refit_fits(clock, float(board.loc[best, "fit_time"] or 0), folds, reserve):
+    if clock.left() - reserve < _refit_cost(predictor, best):
         return
     events.emit("step", step="refitting")
     predictor.refit_full(model=best, set_best_to_refit_full=True)
@@ -70,10 +67,7 @@ def _refit_for_use(predictor, train, holdout, clock, run_dir: Path, events) -> d
     stay those of the model tested; the copy is only made when the clock says it fits."""
     best = predictor.model_best
     base = best[: -len("_FULL")] if best.endswith("_FULL") else best
-    board = predictor.leaderboard(silent=True).set_index("model")
-    info = predictor.info()["model_info"]
-    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
-    cost = 1.5 * float(board.loc[base, "fit_time"] or 0) / folds + 1.0
+    cost = _refit_cost(predictor, base)
     if clock.left() < cost:
         return {"done": False, "reason": "no_time", "seconds_needed": round(cost, 1)}
     events.emit("step", step="refitting_for_use")
@@ -84,6 +78,14 @@ def _refit_for_use(predictor, train, holdout, clock, run_dir: Path, events) -> d
     refit = use.refit_full(model=base, train_data_extra=holdout, set_best_to_refit_full=False)
     use.set_model_best(refit[base], save_trainer=True)
     return {"done": True, "model": base, "refit_model": refit[base], "rows": len(train) + len(holdout)}
+
+
+def _refit_cost(predictor, model: str) -> float:
+    """Seconds a refit of `model` (and the models under it) on all rows is expected to take."""
+    board = predictor.leaderboard(silent=True).set_index("model")
+    info = predictor.info()["model_info"]
+    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
+    return strategy.refit_seconds(float(board.loc[model, "fit_time"] or 0), folds)
 
 
 def tabular_refits(presets: str) -> bool:
