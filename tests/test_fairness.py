@@ -122,6 +122,38 @@ def test_bootstrap_intervals_cover_the_true_rate_about_95_times_in_100():
     assert 0.90 <= hits / trials <= 0.99
 
 
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_collapsed_counts_give_fairlearns_numbers_on_every_row(kind):
+    """The fast path (one weighted row per group, truth and prediction) must not change a number."""
+    from fairlearn.metrics import MetricFrame, demographic_parity_difference, equalized_odds_ratio
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    groups = pd.DataFrame({"sex": rng.choice(["f", "m"], n),
+                           "age": fairness.bands(pd.Series(rng.integers(18, 80, n)), [25, 45])})
+    if kind == "binary":
+        y, p = rng.random(n) < 0.4, rng.random(n) < 0.3
+        metrics = fairness.BINARY
+    else:
+        y, p = rng.choice(["a", "b", "c"], n), rng.choice(["a", "b", "c"], n)
+        metrics = fairness.MULTICLASS
+    yc, pc, gc, w = fairness.collapse(kind, y, p, groups)
+    assert len(yc) < 100 and w.sum() == n
+    fast = fairness.group_frame(metrics, yc, pc, gc, w)
+    plain = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features=groups)
+    pd.testing.assert_frame_equal(fast.by_group.sort_index().astype(float), plain.by_group.sort_index().astype(float),
+                                  rtol=0, atol=1e-12)
+    if kind == "binary":
+        for measure in (demographic_parity_difference, equalized_odds_ratio):
+            assert measure(yc, pc, sensitive_features=gc, sample_weight=w) == pytest.approx(
+                measure(y, p, sensitive_features=groups), abs=1e-12)
+        draws = fairness._draws(kind, yc[gc["sex"].to_numpy() == "f"], pc[gc["sex"].to_numpy() == "f"],
+                                np.random.default_rng(0), 50, w[gc["sex"].to_numpy() == "f"])
+        raw = fairness._draws(kind, y[groups["sex"].to_numpy() == "f"], p[groups["sex"].to_numpy() == "f"],
+                              np.random.default_rng(0), 50)
+        np.testing.assert_array_equal(draws["selection_rate"], raw["selection_rate"])
+
+
 def test_small_groups_are_reported_not_dropped_and_say_why(runs):
     run = runs["credit"]
     result = fairness.compute(run, sensitive=["job"])

@@ -30,38 +30,48 @@ BANDS = 4
 SEED = 0
 
 
-# --- metrics: plain NumPy on boolean arrays (Fairlearn calls them once per group) -------------
+# --- metrics: plain NumPy, weighted (classification rows are collapsed to counts first) -----------
 
 def _rate(num, den):
     return float(num / den) if den else float("nan")
 
 
-def selection_rate(y, p):
-    return _rate(np.sum(p), len(p))
+def _weights(y, sample_weight):
+    return np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
 
 
-def accuracy(y, p):
-    return _rate(np.sum(y == p), len(y))
+def selection_rate(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[p]), np.sum(w))
 
 
-def precision(y, p):
-    return _rate(np.sum(y & p), np.sum(p))
+def accuracy(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[y == p]), np.sum(w))
 
 
-def true_positive_rate(y, p):
-    return _rate(np.sum(y & p), np.sum(y))
+def precision(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[y & p]), np.sum(w[p]))
 
 
-def false_positive_rate(y, p):
-    return _rate(np.sum(~y & p), np.sum(~y))
+def true_positive_rate(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[y & p]), np.sum(w[y]))
 
 
-def false_negative_rate(y, p):
-    return _rate(np.sum(y & ~p), np.sum(y))
+def false_positive_rate(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[~y & p]), np.sum(w[~y]))
 
 
-def count(y, p):
-    return len(y)
+def false_negative_rate(y, p, sample_weight=None):
+    w = _weights(y, sample_weight)
+    return _rate(np.sum(w[y & ~p]), np.sum(w[y]))
+
+
+def count(y, p, sample_weight=None):
+    return int(round(np.sum(_weights(y, sample_weight))))
 
 
 BINARY = {"count": count, "selection_rate": selection_rate, "accuracy": accuracy, "precision": precision,
@@ -82,6 +92,30 @@ FROM_COUNTS = {
     "false_positive_rate": lambda tp, fp, fn, tn: fp / (fp + tn),
     "false_negative_rate": lambda tp, fp, fn, tn: fn / (tp + fn),
 }
+
+
+def collapse(kind: str, y, p, groups: pd.DataFrame):
+    """Classification rows as one weighted row per (group, truth, prediction): a million rows become
+    a few dozen, and every count, hence every rate, is unchanged. Fairlearn's MetricFrame spends
+    its time slicing rows per group (bench/results/fairness.md), not in the metrics.
+    Regression rows cannot collapse and are returned as they are, with no weights."""
+    if kind == "regression":
+        return y, p, groups, None
+    cols = list(groups.columns)
+    frame = groups.assign(_y=y, _p=p)
+    cells = frame.groupby([*cols, "_y", "_p"], observed=True, sort=False, dropna=False).size()
+    cells = cells[cells > 0].reset_index(name="_w")
+    for c in cols:  # keep the bands' order
+        if isinstance(groups[c].dtype, pd.CategoricalDtype):
+            cells[c] = pd.Categorical(cells[c], categories=groups[c].cat.categories)
+    return (cells["_y"].to_numpy(), cells["_p"].to_numpy(), cells[cols].reset_index(drop=True),
+            cells["_w"].to_numpy(dtype=float))
+
+
+def group_frame(metrics: dict, y, p, sf, weights) -> MetricFrame:
+    """Fairlearn's MetricFrame on (possibly collapsed) rows, the weights passed to every metric."""
+    params = None if weights is None else {m: {"sample_weight": weights} for m in metrics}
+    return MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features=sf, sample_params=params)
 
 
 # --- the rows and the groups -----------------------------------------------------------------
@@ -194,21 +228,23 @@ def _as_classes(values: pd.Series, classes: list[str], path) -> pd.Series:
 
 # --- intervals -----------------------------------------------------------------------------------
 
-def _count_draws(y, p, rng, resamples):
+def _count_draws(y, p, w, rng, resamples):
     """Poisson-bootstrap draws of one group's confusion counts: four arrays of `resamples`."""
-    cells = [np.sum(y & p), np.sum(~y & p), np.sum(y & ~p), np.sum(~y & ~p)]
+    cells = [np.sum(w[y & p]), np.sum(w[~y & p]), np.sum(w[y & ~p]), np.sum(w[~y & ~p])]
     return [rng.poisson(c, resamples).astype(float) for c in cells]
 
 
-def _draws(kind, y, p, rng, resamples) -> dict[str, np.ndarray]:
-    """Bootstrap draws of every metric for one group (NaN where a draw leaves a rate undefined)."""
+def _draws(kind, y, p, rng, resamples, weights=None) -> dict[str, np.ndarray]:
+    """Bootstrap draws of every metric for one group (NaN where a draw leaves a rate undefined);
+    `weights` are the counts of collapsed classification rows."""
     with np.errstate(divide="ignore", invalid="ignore"):
+        w = _weights(y, weights)
         if kind == "binary":
-            counts = _count_draws(y, p, rng, resamples)
+            counts = _count_draws(y, p, w, rng, resamples)
             return {m: f(*counts) for m, f in FROM_COUNTS.items()}
         if kind == "multiclass":
-            right = rng.poisson(np.sum(y == p), resamples).astype(float)
-            wrong = rng.poisson(np.sum(y != p), resamples).astype(float)
+            right = rng.poisson(np.sum(w[y == p]), resamples).astype(float)
+            wrong = rng.poisson(np.sum(w[y != p]), resamples).astype(float)
             return {"accuracy": right / (right + wrong)}
         w = rng.poisson(1.0, (resamples, len(y))).astype(float)
         n = w.sum(axis=1)
@@ -244,10 +280,12 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
     rng = np.random.default_rng(SEED)
     sets = [[f] for f in features] + [list(pair) for pair in itertools.combinations(features, 2)]
     by_group, summaries = [], []
-    overall = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features=groups[features[0]]).overall
+    n_rows = len(y)
+    y, p, groups, weights = collapse(kind, y, p, groups)
+    overall = group_frame(metrics, y, p, groups[features[0]], weights).overall
     for cols in sets:
         sf = groups[cols] if len(cols) > 1 else groups[cols[0]]
-        frame_m = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features=sf)
+        frame_m = group_frame(metrics, y, p, sf, weights)
         table = frame_m.by_group.reset_index()
         table = table.iloc[sorted(range(len(table)), key=lambda i: tuple(_rank(groups[c], table.iloc[i][c]) for c in cols))]
         ref = _reference(table, cols, reference)
@@ -256,7 +294,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
         for _, r in table.iterrows():
             key = {c: str(r[c]) for c in cols}
             mask = np.logical_and.reduce([groups[c].to_numpy() == key[c] for c in cols])
-            draws = _draws(kind, y[mask], p[mask], rng, resamples)
+            draws = _draws(kind, y[mask], p[mask], rng, resamples, None if weights is None else weights[mask])
             row = {"group": key, "features": cols, **{m: clean(r[m]) for m in metrics},
                    "intervals": {m: _interval(d) for m, d in draws.items()}, "_draws": draws,
                    "reference": key == ref}
@@ -272,7 +310,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
                     row["ratio"][m] = row[m] / ref_row[m] if ref_row[m] else None
                     row["difference_interval"][m] = _interval(row["_draws"][m] - ref_draws[m])
             row["warning"] = _small(row, kind)
-        summary = _summary(kind, y, p, sf, cols, rows)
+        summary = _summary(kind, y, p, sf, cols, rows, weights)
         summary["gap"] = _gap(rows, MAIN[kind])
         summaries.append(summary)
         by_group += rows
@@ -280,7 +318,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
         del row["_draws"]
     return {"run_id": run.run_id, "problem_type": kind, "sensitive": features, "source": source,
             "dataset_id": run.dataset_id, "target": run.target,
-            "rows": int(len(y)), "threshold": run.threshold if kind == "binary" else None,
+            "rows": int(n_rows), "threshold": run.threshold if kind == "binary" else None,
             "positive_label": str(run.details.get("positive_class")) if kind == "binary" else None,
             "model": run.chosen_model, "reference": reference, "edges": edges, "resamples": resamples,
             "overall": {m: clean(v) for m, v in overall.items()}, "by_group": by_group, "by_feature": summaries,
@@ -336,16 +374,17 @@ def _small(row: dict, kind: str) -> str | None:
     return None
 
 
-def _summary(kind, y, p, sf, cols, rows) -> dict:
+def _summary(kind, y, p, sf, cols, rows, weights=None) -> dict:
     """Fairlearn's own summary numbers for one feature (or one intersection)."""
     measures = {}
     if kind == "binary":
+        given = {"sensitive_features": sf, "sample_weight": weights}
         measures = {
-            "demographic_parity_difference": demographic_parity_difference(y, p, sensitive_features=sf),
-            "demographic_parity_ratio": demographic_parity_ratio(y, p, sensitive_features=sf),
-            "equalized_odds_difference": equalized_odds_difference(y, p, sensitive_features=sf),
-            "equalized_odds_ratio": equalized_odds_ratio(y, p, sensitive_features=sf),
-            "equal_opportunity_difference": equal_opportunity_difference(y, p, sensitive_features=sf),
+            "demographic_parity_difference": demographic_parity_difference(y, p, **given),
+            "demographic_parity_ratio": demographic_parity_ratio(y, p, **given),
+            "equalized_odds_difference": equalized_odds_difference(y, p, **given),
+            "equalized_odds_ratio": equalized_odds_ratio(y, p, **given),
+            "equal_opportunity_difference": equal_opportunity_difference(y, p, **given),
         }
     elif kind == "multiclass":
         values = [r["accuracy"] for r in rows if r["accuracy"] is not None]
