@@ -37,10 +37,20 @@ with st.form("fairness_form", border=False):
     default = [c for c in ((analysis or {}).get("sensitive") or run.sensitive) if c in columns]
     chosen = st.multiselect(t("fairness_columns"), columns, default=default, placeholder=t("choose_options"),
                             help=help_for("sensitive_feature"))
+    used = {c: e for c, e in ((analysis or {}).get("edges") or {}).items() if c in default}
+    typed = {c: st.text_input(t("fairness_bands", column=c), ", ".join(f"{x:g}" for x in e),
+                              help=t("fairness_bands_help")) for c, e in used.items()}
     go = st.form_submit_button(t("fairness_check"), type="primary", icon=":material/balance:")
+
+
+def check():
+    edges = {c: fairness.parse_edges(c, text) for c, text in typed.items() if c in chosen}
+    return fairness.analyse(run.run_id, sensitive=chosen, edges=edges, user=user)
+
+
 if go:
     with st.spinner(t("fairness_working")):
-        if attempt(fairness.analyse, run.run_id, sensitive=chosen, user=user):
+        if attempt(check):
             st.rerun()
 
 if not analysis:
@@ -103,6 +113,7 @@ if pairs:
                            t("col_note"): t("fairness_warning_" + r["warning"]) if r["warning"] else ""}
                           for r in analysis["by_group"] if r["features"] == cols], hide_index=True)
 
+in_use = attempt(mitigation.adopted, run.run_id) if run.problem_type == "binary" else None
 if run.problem_type == "binary" and audience != "stakeholder":
     with st.expander(t("mitigation_heading"), icon=":material/tune:"):
         st.caption(t("mitigation_intro"))
@@ -136,6 +147,28 @@ if run.problem_type == "binary" and audience != "stakeholder":
                            t("mitigation_found_after"): shown(g["after"]["true_positive_rate"])}
                           for g in tried["groups"]], hide_index=True)
             st.caption(t("mitigation_caveat"))
+            if audience == "expert":
+                st.dataframe([{t("col_group"): g, **{k: v for k, v in step.items()}}
+                              for g, step in (tried.get("rule") or {}).get("groups", {}).items()], hide_index=True)
+            if "rule" in tried and not (in_use and in_use["analysis_id"] == tried["analysis_id"]):
+                st.warning(t("adopt_warning", column=tried["sensitive"]), icon=":material/warning:")
+                with st.form("adopt_form", border=False):
+                    why = st.text_input(t("adopt_reason"), placeholder=t("adopt_reason_hint"))
+                    if st.form_submit_button(t("adopt_button"), icon=":material/gavel:"):
+                        if attempt(mitigation.adopt, run.run_id, analysis_id=tried["analysis_id"], reason=why,
+                                   user=user):
+                            st.rerun()
+
+if in_use:
+    st.info(plain(t("adopted_rule", column=in_use["sensitive"], constraint=t("constraint_" + in_use["constraint"]),
+                    who=in_use["adopted_by"], when=in_use["adopted_at"].replace("T", " "), reason=in_use["reason"])),
+            icon=":material/gavel:")
+    if audience != "stakeholder":
+        with st.form("withdraw_form", border=False):
+            why = st.text_input(t("withdraw_reason"), placeholder=t("adopt_reason_hint"))
+            if st.form_submit_button(t("withdraw_button"), icon=":material/undo:"):
+                if attempt(mitigation.withdraw, run.run_id, reason=why, user=user):
+                    st.rerun()
 
 if audience == "expert":
     with st.expander(t("fairness_how")):

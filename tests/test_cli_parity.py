@@ -29,12 +29,16 @@ COVERED_BY = {
     "core.training.views.estimate_vs_actual": ("runs", "show"),
     "core.analysis.fairness.latest": ("fairness",),  # the command prints the analysis it stores
     "core.analysis.mitigation.mitigate": ("fairness",),  # fairness --mitigate
+    "core.analysis.mitigation.adopt": ("fairness",),  # fairness --adopt --reason
+    "core.analysis.mitigation.withdraw": ("fairness",),  # fairness --withdraw-rule --reason
+    "core.analysis.mitigation.adopted": ("fairness",),  # printed by --adopt
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
 VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
                 "core.analysis.compare.suggested", "core.training.strategy.wants_refit_for_use",
-                "core.training.views.plain_reason", "core.reporting.narrative.fairness_sentences"}
+                "core.training.views.plain_reason", "core.reporting.narrative.fairness_sentences",
+                "core.analysis.fairness.parse_edges"}
 
 
 def _page_calls() -> set[str]:

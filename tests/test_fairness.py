@@ -285,3 +285,93 @@ def test_an_analyst_tries_a_fairer_rule_on_the_page(runs):
     assert not at.exception and not at.error, [e.value for e in at.error]
     words = texts(at).replace("\\", "")
     assert "On the holdout rows, for group with" in words and "the gap goes from" in words
+
+
+def test_an_adopted_rule_decides_scoring_as_fairlearn_would_until_withdrawn(runs, tmp_path):
+    from core.analysis import mitigation
+    from core.foundation.errors import NotFound
+    from core.serving import scoring
+
+    run = runs["unequal"]
+    tried = mitigation.mitigate(run.run_id, sensitive="group", constraint="demographic_parity", user="ana")
+    holdout = artifacts.labelled_rows(run).loc[artifacts.holdout_rows(run)].reset_index(drop=True)
+    score = evaluation.predictions(run)[f"p_{run.details['positive_class']}"].to_numpy()
+    decided = mitigation.decide(tried["rule"], score, holdout, "group")
+    for g in tried["groups"]:  # the stored rule gives Fairlearn's own decisions on the holdout
+        assert decided[(holdout["group"] == g["group"]).to_numpy()].mean() == pytest.approx(
+            g["after"]["selection_rate"], abs=1e-12)
+
+    with pytest.raises(InvalidInput) as no_reason:
+        mitigation.adopt(run.run_id, reason="  ", user="ana")
+    assert no_reason.value.code == "rule_needs_reason" and mitigation.adopted(run.run_id) is None
+    with pytest.raises(NotFound):
+        mitigation.adopt(run.run_id, analysis_id="fair_nope", reason="x")
+    shown = cli_json("fairness", run.run_id, "--adopt", "--reason", "committee, 30 Nov", "--user", "bea")
+    assert shown["adopted"]["analysis_id"] == tried["analysis_id"] and shown["adopted"]["adopted_by"] == "bea"
+
+    holdout.drop(columns=["approved"]).to_csv(tmp_path / "new.csv", index=False)
+    out = scoring.score(run.run_id, input_path=tmp_path / "new.csv", output_path=tmp_path / "scored.csv")
+    assert out["decision_rule"]["constraint"] == "demographic_parity"
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    positive = str(run.details["positive_class"])
+    np.testing.assert_array_equal(scored["prediction"].astype(str).to_numpy() == positive, decided)
+    holdout.drop(columns=["approved", "group"]).to_csv(tmp_path / "blind.csv", index=False)
+    with pytest.raises(InvalidInput) as blind:
+        scoring.score(run.run_id, input_path=tmp_path / "blind.csv", output_path=tmp_path / "x.csv")
+    assert blind.value.code in ("rule_needs_column", "missing_columns")
+    holdout.assign(group="c").drop(columns=["approved"]).to_csv(tmp_path / "odd.csv", index=False)
+    with pytest.raises(InvalidInput) as odd:
+        scoring.score(run.run_id, input_path=tmp_path / "odd.csv", output_path=tmp_path / "x.csv")
+    assert odd.value.code == "rule_unseen_group" and "'c'" in str(odd.value)
+
+    mitigation.withdraw(run.run_id, reason="back to one threshold", user="ana")
+    assert mitigation.adopted(run.run_id) is None
+    again = scoring.score(run.run_id, input_path=tmp_path / "new.csv", output_path=tmp_path / "plain.csv")
+    plain = pd.read_csv(tmp_path / "plain.csv")["prediction"].astype(str).to_numpy() == positive
+    assert again["decision_rule"] is None
+    np.testing.assert_array_equal(plain, score >= run.threshold)
+    with pytest.raises(InvalidInput):
+        mitigation.withdraw(run.run_id, reason="twice")
+
+
+def test_a_rule_on_a_column_the_model_does_not_use_still_needs_it_to_score(runs, tmp_path):
+    from core.analysis import mitigation
+    from core.serving import scoring
+
+    run = runs["credit"]
+    assert "sex" not in run.features_used
+    mitigation.mitigate(run.run_id, sensitive="sex", constraint="equalized_odds")
+    mitigation.adopt(run.run_id, reason="pilot")
+    rows = artifacts.labelled_rows(run).drop(columns=["risk"])
+    rows.to_csv(tmp_path / "with_sex.csv", index=False)
+    assert scoring.score(run.run_id, input_path=tmp_path / "with_sex.csv",
+                         output_path=tmp_path / "a.csv")["decision_rule"]["sensitive"] == "sex"
+    rows.drop(columns=["sex"]).to_csv(tmp_path / "no_sex.csv", index=False)
+    with pytest.raises(InvalidInput) as caught:
+        scoring.score(run.run_id, input_path=tmp_path / "no_sex.csv", output_path=tmp_path / "b.csv")
+    assert caught.value.code == "rule_needs_column" and "'sex'" in caught.value.text("en")
+    assert "'sex'" in caught.value.text("pt")
+    mitigation.withdraw(run.run_id, reason="pilot over")
+
+
+def test_an_analyst_edits_the_age_bands_on_the_page(runs):
+    from tests.test_app import run_app
+
+    run = runs["credit"]
+    at = run_app("pages/fairness.py", audience="analyst")
+    at.selectbox(key="fairness_pick").set_value(run.run_id).run()
+    at.multiselect[0].set_value(["sex", "age"])
+    next(b for b in at.button if b.label == "Check fairness").click().run()
+    quartiles = fairness.latest(run.run_id)["edges"]["age"]
+    box = next(x for x in at.text_input if x.label == "Bands of age (edges)")
+    assert box.value == ", ".join(f"{e:g}" for e in quartiles)  # the edges in use, ready to edit
+    box.set_value("thirty")  # typed, then the form is sent
+    next(b for b in at.button if b.label == "Check fairness").click().run()
+    assert any("'age=thirty'" in e.value for e in at.error), [e.value for e in at.error]
+    assert fairness.latest(run.run_id)["edges"]["age"] == quartiles
+    next(x for x in at.text_input if x.label == "Bands of age (edges)").set_value("30, 50")
+    next(b for b in at.button if b.label == "Check fairness").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    stored = fairness.latest(run.run_id)
+    assert stored["edges"]["age"] == [30.0, 50.0]
+    assert {r["group"]["age"] for r in stored["by_group"] if r["features"] == ["age"]} == {"< 30", "30–50", "≥ 50"}

@@ -124,8 +124,7 @@ def bands(values: pd.Series, edges: list[float] | None = None) -> pd.Series:
     """Numbers as readable bands ('25–34'); quantile edges unless given. Missing stays 'missing'."""
     numeric = pd.to_numeric(values, errors="coerce")
     if edges is None:
-        qs = numeric.dropna().quantile(np.linspace(0, 1, BANDS + 1)[1:-1]).round().unique()
-        edges = sorted(float(q) for q in qs)
+        edges = _quantile_edges(numeric)
     cuts = [-np.inf, *edges, np.inf]
     labels = []
     for lo, hi in zip(cuts[:-1], cuts[1:]):
@@ -139,12 +138,38 @@ def bands(values: pd.Series, edges: list[float] | None = None) -> pd.Series:
     return out.cat.add_categories(["missing"]).fillna("missing").cat.remove_unused_categories()
 
 
+def _quantile_edges(numeric: pd.Series) -> list[float]:
+    qs = numeric.dropna().quantile(np.linspace(0, 1, BANDS + 1)[1:-1]).round().unique()
+    return sorted(float(q) for q in qs)
+
+
+def _banded(values: pd.Series, col: str, edges: dict) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and (col in edges or values.nunique(dropna=True) > 10)
+
+
+def parse_edges(column: str, text: str) -> list[float]:
+    """Band edges as people type them ('25, 35, 50'), sorted; a clear error otherwise."""
+    try:
+        edges = sorted({float(x) for x in str(text).replace(";", ",").split(",") if x.strip()})
+    except ValueError:
+        edges = []
+    if not edges:
+        raise InvalidInput(code="bad_band_edges", value=text, msg="bad_band_edges", item=f"{column}={text}")
+    return edges
+
+
+def band_edges(frame: pd.DataFrame, features: list[str], edges: dict) -> dict:
+    """The band edges each banded column gets (the given ones, else quartiles of these rows), so
+    that other rows (a scored file) can be banded the same way."""
+    return {col: edges.get(col) or _quantile_edges(pd.to_numeric(frame[col], errors="coerce"))
+            for col in features if _banded(frame[col], col, edges)}
+
+
 def group_labels(frame: pd.DataFrame, features: list[str], edges: dict) -> pd.DataFrame:
     out = {}
     for col in features:
         values = frame[col]
-        many = values.nunique(dropna=True)
-        if pd.api.types.is_numeric_dtype(values) and (many > 10 or col in edges):
+        if _banded(values, col, edges):
             out[col] = bands(values, edges.get(col))
         else:
             out[col] = values.astype(str).where(values.notna(), "missing")
@@ -274,6 +299,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
     edges = edges or {}
     frame, y, p, source = _rows(run, data_path)
     check_features(run, frame, features, edges)
+    edges = band_edges(frame, features, edges)  # the edges used, stored so they can be edited
     groups = group_labels(frame, features, edges)
     kind = run.problem_type
     metrics = BINARY if kind == "binary" else MULTICLASS if kind == "multiclass" else REGRESSION

@@ -5,7 +5,13 @@ AutoGluon's validation rows, or on out-of-fold predictions of a bagged model: da
 not train on and that is not the holdout. The holdout is touched once, to report the rule before
 and after. The model's probabilities come from the stored predictions, wrapped as an already
 fitted scikit-learn classifier (`prefit=True`, `predict_method="predict_proba"`).
+
+A tried rule can be adopted (who, when, why: `adopted_rules`); scoring then decides with it. The
+rule is stored as Fairlearn's per-group interpolation (thresholds and mixing weights, readable as
+JSON) and applied the way Fairlearn's `InterpolatedThresholder.predict` does (`decide`).
 """
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -15,7 +21,8 @@ from fairlearn.postprocessing import ThresholdOptimizer
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from core.analysis import artifacts, evaluation, fairness
-from core.foundation.errors import InvalidInput
+from core.foundation import config, db
+from core.foundation.errors import InvalidInput, NotFound
 from core.training import views
 
 # Each constraint, and the gap between groups it tries to close (one of `_measures`' keys).
@@ -62,7 +69,8 @@ def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None =
                            constraint=constraint, known=", ".join(CONSTRAINTS))
     labelled = artifacts.labelled_rows(run)
     fairness.check_features(run, labelled, [sensitive], {})
-    groups = fairness.group_labels(labelled, [sensitive], {})[sensitive].astype(str)
+    edges = fairness.band_edges(labelled, [sensitive], {})  # kept with the rule: scoring bands alike
+    groups = fairness.group_labels(labelled, [sensitive], edges)[sensitive].astype(str)
     positive = str(run.details.get("positive_class"))
     tuning = _tuning_rows(run)
     fit_y = tuning["y_true"].astype(str).to_numpy() == positive
@@ -83,7 +91,8 @@ def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None =
               "before": _measures(y, before, s), "after": _measures(y, after, s),
               "groups": [{"group": g, "rows": int((s == g).sum()),
                           "before": _group(y, before, s == g), "after": _group(y, after, s == g)}
-                         for g in sorted(set(s))]}
+                         for g in sorted(set(s))],
+              "rule": {"edges": edges, "groups": _interpolation(rule)}}
     return fairness.store(run_id, "mitigation", {"sensitive": sensitive, "constraint": constraint}, result, user)
 
 
@@ -96,3 +105,106 @@ def _measures(y, p, s) -> dict:
 
 def _group(y, p, mask) -> dict:
     return {m: fairness.clean(f(y[mask], p[mask])) for m, f in fairness.BINARY.items() if m != "count"}
+
+
+# --- the rule as data, and adopting it -----------------------------------------------------------
+
+def _interpolation(rule: ThresholdOptimizer) -> dict:
+    """Fairlearn's per-group rule as JSON: with probability p0 apply operation0, else operation1
+    (an operation is '>' or '<' a threshold on the positive class's probability)."""
+    def op(operation):
+        return [operation.operator, _finite(operation.threshold)]
+
+    out = {}
+    for group, step in rule.interpolated_thresholder_.interpolation_dict.items():
+        out[str(group)] = {"p0": float(step.p0), "operation0": op(step.operation0),
+                           "p1": float(step.p1), "operation1": op(step.operation1)}
+        if "p_ignore" in step:
+            out[str(group)] |= {"p_ignore": float(step.p_ignore),
+                                "prediction_constant": float(step.prediction_constant)}
+    return out
+
+
+def _finite(x: float):
+    return x if np.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
+def decide(rule: dict, score: np.ndarray, frame: pd.DataFrame, sensitive: str, *, seed: int = fairness.SEED):
+    """Decisions (True for the positive class) of a stored rule on rows with the model's
+    probability `score`, drawn as Fairlearn draws them (a row is positive when its probability
+    under the rule is at least a uniform draw from a seeded RandomState)."""
+    if sensitive not in frame.columns:
+        raise InvalidInput(code="rule_needs_column", value=sensitive, msg="rule_needs_column", column=sensitive)
+    groups = fairness.group_labels(frame, [sensitive], rule["edges"])[sensitive].astype(str).to_numpy()
+    unseen = sorted(set(groups) - set(rule["groups"]))
+    if unseen:
+        raise InvalidInput(code="rule_unseen_group", value=unseen, msg="rule_unseen_group", column=sensitive,
+                           values=", ".join(repr(v) for v in unseen[:5]), known=", ".join(rule["groups"]))
+    score = np.asarray(score, dtype=float)
+    positive = np.zeros(len(score))
+
+    def apply(operation):
+        operator, threshold = operation[0], float(operation[1])
+        return score > threshold if operator == ">" else score < threshold
+
+    for group, step in rule["groups"].items():
+        mask = groups == group
+        chance = step["p0"] * apply(step["operation0"]) + step["p1"] * apply(step["operation1"])
+        if "p_ignore" in step:
+            chance = step["p_ignore"] * step["prediction_constant"] + (1 - step["p_ignore"]) * chance
+        positive[mask] = chance[mask]
+    return positive >= np.random.RandomState(seed).rand(len(score))
+
+
+def adopt(run_id: str, *, reason: str, analysis_id: str | None = None, user: str | None = None) -> dict:
+    """Score with a tried fairer rule from now on (the latest tried one unless named). A reason is
+    required: the rule needs the sensitive column at prediction time and treats groups differently."""
+    run = views.load(run_id)
+    tried = _analysis(run_id, analysis_id)
+    return _record(run.run_id, tried["analysis_id"], reason, user)
+
+
+def withdraw(run_id: str, *, reason: str, user: str | None = None) -> dict:
+    """Go back to the model's own threshold for scoring."""
+    views.load(run_id)
+    if adopted(run_id) is None:
+        raise InvalidInput(code="no_adopted_rule", value=run_id, msg="no_adopted_rule", run_id=run_id)
+    return _record(run_id, None, reason, user)
+
+
+def adopted(run_id: str) -> dict | None:
+    """The rule scoring uses for this run, with who adopted it, when and why; None if the model's
+    own threshold is used. Reads only."""
+    with db.connect() as con:
+        row = con.execute("SELECT a.analysis_id, a.reason, a.decided_by, a.decided_at, f.result "
+                          "FROM adopted_rules a LEFT JOIN fairness_analyses f USING (analysis_id) "
+                          "WHERE a.run_id = ? ORDER BY a.decided_at DESC, a.seq DESC LIMIT 1", [run_id]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    result = json.loads(row[4])
+    return {"analysis_id": row[0], "reason": row[1], "adopted_by": row[2],
+            "adopted_at": row[3].isoformat(timespec="seconds"), "sensitive": result["sensitive"],
+            "constraint": result["constraint"], "rule": result["rule"], "after": result["after"]}
+
+
+def _analysis(run_id: str, analysis_id: str | None) -> dict:
+    with db.connect() as con:
+        row = con.execute("SELECT analysis_id, result FROM fairness_analyses WHERE run_id = ? AND kind = 'mitigation' "
+                          "AND (? IS NULL OR analysis_id = ?) ORDER BY created_at DESC, analysis_id DESC LIMIT 1",
+                          [run_id, analysis_id, analysis_id]).fetchone()
+    if row is None:
+        raise NotFound(code="no_tried_rule", value=analysis_id or run_id, msg="no_tried_rule", run_id=run_id,
+                       analysis_id=analysis_id or "")
+    if "rule" not in json.loads(row[1]):
+        raise InvalidInput(code="rule_too_old", value=row[0], msg="rule_too_old", analysis_id=row[0])
+    return {"analysis_id": row[0]}
+
+
+def _record(run_id: str, analysis_id: str | None, reason: str, user: str | None) -> dict:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(code="rule_needs_reason", value=reason, msg="rule_needs_reason")
+    with db.transaction() as con:
+        con.execute("INSERT INTO adopted_rules (run_id, analysis_id, reason, decided_by) VALUES (?, ?, ?, ?)",
+                    [run_id, analysis_id, reason, user or config.default_user()])
+    return {"run_id": run_id, "adopted": adopted(run_id)}

@@ -146,16 +146,23 @@ def _fairness(a):
     edges = {}
     for item in a.bands or []:
         col, sep, text = item.partition("=")
-        try:
-            edges[col] = sorted(float(x) for x in text.split(","))
-        except ValueError:
-            edges[col] = None
-        if not sep or not edges[col]:
+        if not sep:
             raise InvalidInput(code="bad_band_edges", value=item, msg="bad_band_edges", item=item)
+        edges[col] = fairness.parse_edges(col, text)
+    if a.withdraw_rule:
+        return mitigation.withdraw(a.run_id, reason=a.reason, user=a.user)
+    if a.adopt and not a.mitigate:  # the latest tried rule
+        return mitigation.adopt(a.run_id, reason=a.reason, user=a.user)
     if a.mitigate:
         if not a.sensitive or len(a.sensitive) != 1:
             raise InvalidInput(code="mitigate_one_column", value=a.sensitive, msg="mitigate_one_column")
-        return mitigation.mitigate(a.run_id, sensitive=a.sensitive[0], constraint=a.mitigate, user=a.user)
+        if a.adopt and not (a.reason or "").strip():  # refused before the rule is tried and stored
+            raise InvalidInput(code="rule_needs_reason", value=a.reason, msg="rule_needs_reason")
+        tried = mitigation.mitigate(a.run_id, sensitive=a.sensitive[0], constraint=a.mitigate, user=a.user)
+        if a.adopt:
+            tried["adopted"] = mitigation.adopt(a.run_id, analysis_id=tried["analysis_id"], reason=a.reason,
+                                                user=a.user)["adopted"]
+        return tried
     return fairness.analyse(a.run_id, sensitive=a.sensitive, data_path=a.data, reference=reference or None,
                             edges=edges or None, user=a.user)
 
@@ -278,7 +285,7 @@ COMMANDS = [
              Arg("--override", "Why a run marked suspect is approved anyway."), USER)),
     Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
             lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
-            "{rows, output, model, threshold, drift}",
+            "{rows, output, model, threshold, decision_rule, drift}",
             (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), USER)),
     Command(("fairness",), "Fairness of a run's model across groups (Fairlearn), stored for the Fairness page.",
             fairness.analyse, _fairness,
@@ -290,7 +297,11 @@ COMMANDS = [
                  many=True),
              Arg("--bands", "Band edges for a numeric column, COLUMN=EDGE,EDGE,...", many=True),
              Arg("--mitigate", "Fit a fairer decision rule under a constraint (one --sensitive column) and "
-                 "compare it with the model's threshold on the holdout.", choices=mitigation.CONSTRAINTS), USER)),
+                 "compare it with the model's threshold on the holdout.", choices=mitigation.CONSTRAINTS),
+             Arg("--adopt", "Score with the rule just tried (with --mitigate) or the latest tried one, from now "
+                 "on; needs --reason.", flag=True),
+             Arg("--withdraw-rule", "Score with the model's own threshold again (needs --reason).", flag=True),
+             Arg("--reason", "Why the rule is adopted or withdrawn (recorded with who and when)."), USER)),
     Command(("glossary", "show"), "One term (by id, alias or name).", vocabulary.show,
             lambda a: vocabulary.show(a.term, a.lang), "{term, short, business, reading, aliases, ...}",
             (Arg("term"), LANG)),

@@ -192,4 +192,19 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        11,
+        """
+        -- Fairer decision rules adopted for scoring (a row with no analysis_id withdraws the rule).
+        CREATE SEQUENCE adopted_rules_seq;
+        CREATE TABLE adopted_rules (
+            seq BIGINT PRIMARY KEY DEFAULT nextval('adopted_rules_seq'),
+            run_id VARCHAR NOT NULL,
+            analysis_id VARCHAR,
+            reason VARCHAR NOT NULL,
+            decided_by VARCHAR,
+            decided_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

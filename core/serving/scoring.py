@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
 from core.data import readers
@@ -70,7 +71,11 @@ def score(run_id: str, *, input_path, output_path, user: str | None = None) -> d
         if run.problem_type == "binary":
             positive = predictor.positive_class
             negative = next(c for c in proba.columns if c != positive)
-            out["prediction"] = np.where(proba[positive].to_numpy() >= run.threshold, positive, negative)
+            rule = mitigation.adopted(run_id)
+            score = proba[positive].to_numpy()
+            yes = (score >= run.threshold if rule is None
+                   else mitigation.decide(rule["rule"], score, frame, rule["sensitive"]))
+            out["prediction"] = np.where(yes, positive, negative)
         else:
             out["prediction"] = proba.idxmax(axis=1).to_numpy()
         for cls in proba.columns:
@@ -79,7 +84,15 @@ def score(run_id: str, *, input_path, output_path, user: str | None = None) -> d
     return {"run_id": run_id, "rows": len(out), "output": str(output_path), "model": run.chosen_model,
             "threshold": run.threshold, "ignored_columns": columns["ignored_columns"],
             "refit_on_all_rows": model != run.predicting_model(),
+            "decision_rule": _rule_said(mitigation.adopted(run_id)) if run.problem_type == "binary" else None,
             "drift": drift(run, frame, features=columns["features"])}
+
+
+def _rule_said(rule: dict | None) -> dict | None:
+    """Which adopted fairer rule made the decisions (None: the model's own threshold)."""
+    if rule is None:
+        return None
+    return {k: rule[k] for k in ("analysis_id", "sensitive", "constraint", "adopted_by", "adopted_at", "reason")}
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
