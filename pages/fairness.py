@@ -19,6 +19,8 @@ METRICS = {"binary": ["selection_rate", "true_positive_rate", "false_positive_ra
            "multiclass": ["accuracy"],
            "regression": ["mean_absolute_error", "mean_prediction", "mean_actual"]}[run.problem_type]
 RATES = run.problem_type != "regression"
+TERM = {"demographic_parity": "demographic_parity", "equalized_odds": "equalized_odds",  # constraint -> glossary
+        "true_positive_rate_parity": "equal_opportunity"}
 
 
 def shown(value, low=None, high=None) -> str:
@@ -138,7 +140,7 @@ if run.problem_type == "binary" and audience != "stakeholder":
             points = [{"rule": t("mitigation_before"), "accuracy": before["accuracy"], "gap": before[gap]},
                       {"rule": t("mitigation_after"), "accuracy": after["accuracy"], "gap": after[gap]}]
             chart(charts.tradeoff_chart(points, title=t("chart_fairness_tradeoff"), x_title=t("axis_gap_points"),
-                                        y_title=term_name("accuracy")), "demographic_parity",
+                                        y_title=term_name("accuracy")), TERM[tried["constraint"]],
                   caption=t("mitigation_chart_caption"))
             st.dataframe([{t("col_group"): g["group"], t("col_rows"): g["rows"],
                            t("mitigation_selection_before"): shown(g["before"]["selection_rate"]),
@@ -148,9 +150,14 @@ if run.problem_type == "binary" and audience != "stakeholder":
                           for g in tried["groups"]], hide_index=True)
             st.caption(t("mitigation_caveat"))
             if audience == "expert":
-                st.dataframe([{t("col_group"): g, **{k: v for k, v in step.items()}}
+                st.dataframe([{t("col_group"): g, **step}
                               for g, step in (tried.get("rule") or {}).get("groups", {}).items()], hide_index=True)
-            if "rule" in tried and not (in_use and in_use["analysis_id"] == tried["analysis_id"]):
+            if tried.get("changed_decisions") == 0:
+                st.info(t("mitigation_no_change", column=tried["sensitive"]), icon=":material/info:")
+            elif after[gap] >= before[gap]:
+                st.warning(t("mitigation_no_better"), icon=":material/warning:")
+            adoptable = "rule" in tried and tried.get("changed_decisions") != 0
+            if adoptable and not (in_use and in_use["analysis_id"] == tried["analysis_id"]):
                 st.warning(t("adopt_warning", column=tried["sensitive"]), icon=":material/warning:")
                 with st.form("adopt_form", border=False):
                     why = st.text_input(t("adopt_reason"), placeholder=t("adopt_reason_hint"))

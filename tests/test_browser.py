@@ -241,3 +241,25 @@ def test_fairness_page_checks_a_run_and_reads_it_out_as_a_stakeholder_would(serv
     # The summary's fairness section now speaks from the stored analysis.
     page.goto(server["url"] + f"/summary?user=fay&run={credit_run}")
     page.get_by_text("Checked on").first.wait_for(timeout=60000)
+
+
+def test_an_analyst_adopts_a_fairer_rule_for_scoring(server, page, credit_run):
+    import json
+
+    _cli(server, "preferences", "set", "--user", "al", "audience", "analyst")
+    _cli(server, "fairness", credit_run, "--sensitive", "sex", "--user", "al")
+    page.goto(server["url"] + f"/fairness?user=al&run={credit_run}")
+    page.get_by_text("Try a fairer decision rule").first.click()
+    choice = page.get_by_role("combobox", name="What should be equal across groups")
+    choice.click()
+    choice.press_sequentially("equal opportunity")
+    choice.press("Enter")
+    page.get_by_role("button", name="Fit the rule and compare").click()
+    page.get_by_text("the gap goes from").first.wait_for(timeout=60000)
+    page.get_by_label("Why adopt this rule").fill("Credit committee, 30 Nov")
+    page.get_by_role("button", name="Adopt for scoring").click()
+    page.get_by_text("Scoring decides with the fairer rule for sex").wait_for(timeout=30000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(server["home"] / "fairness_adopted.png"), full_page=True)
+    adopted = json.loads(_cli(server, "fairness", credit_run, "--withdraw-rule", "--reason", "test over", "--json"))
+    assert adopted["adopted"] is None

@@ -89,6 +89,7 @@ def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None =
     result = {"run_id": run_id, "sensitive": sensitive, "constraint": constraint, "gap": GAPS[constraint],
               "fitted_on": str(tuning["source"].iloc[0]), "fitted_rows": int(len(tuning)), "holdout_rows": len(y),
               "before": _measures(y, before, s), "after": _measures(y, after, s),
+              "changed_decisions": int(np.sum(before != after)),
               "groups": [{"group": g, "rows": int((s == g).sum()),
                           "before": _group(y, before, s == g), "after": _group(y, after, s == g)}
                          for g in sorted(set(s))],

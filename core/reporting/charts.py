@@ -234,10 +234,14 @@ def tradeoff_chart(points: list[dict], *, title: str, x_title: str, y_title: str
     """Accuracy against the fairness gap for each decision rule: up and to the left is better.
     points: {"rule", "accuracy", "gap"} (rates, shown out of 100)."""
     data = pd.DataFrame(points).assign(accuracy=lambda d: 100 * d["accuracy"], gap=lambda d: 100 * d["gap"])
+    data["first"] = data.index == 0
     base = alt.Chart(data).encode(x=alt.X("gap:Q", title=x_title, scale=alt.Scale(zero=True)),
-                                  y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(zero=False)))
+                                  y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(zero=False),
+                                          axis=alt.Axis(format=".1f")))
     dots = base.mark_circle(size=160).encode(color=alt.Color("rule:N", title=None),
                                              tooltip=["rule:N", alt.Tooltip("accuracy:Q", format=".1f"),
                                                       alt.Tooltip("gap:Q", format=".1f")])
-    labels = base.mark_text(dx=10, align="left").encode(text="rule:N")
-    return (dots + labels).properties(title=title, height=260)
+    # labels above the first rule and below the others, so rules that coincide stay readable
+    above = base.mark_text(dx=10, dy=-10, align="left").encode(text="rule:N").transform_filter("datum.first")
+    below = base.mark_text(dx=10, dy=10, align="left").encode(text="rule:N").transform_filter("!datum.first")
+    return (dots + above + below).properties(title=title, height=260)
