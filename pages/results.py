@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.analysis import choice, evaluation, explain, metrics
-from core.reporting import charts, narrative
+from core.reporting import charts, export, narrative
 from core.training import views
 from pages._ui import attempt, chart, ctx, help_for, num, pick_run, plain, suspect_banner, t, term_name
 
@@ -178,6 +178,12 @@ if audience == "expert":
         chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
                                            for m in run.models], x="model", y="fit_time",
                                           title=t("chart_time_by_model")), "fit_time")
-        st.json({"fit_kwargs": run.fit_kwargs, "environment": run.environment}, expanded=False)
-    st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json",
-            language="bash")
+        called = (details.get("reproducibility") or {}).get("fit_kwargs") or run.fit_kwargs
+        st.json({"fit_kwargs": called, "environment": run.environment}, expanded=False)
+    if run.status not in ("queued", "running"):
+        code = attempt(export.script, run)
+        if code:
+            st.download_button(t("export_code_button"), code[0], file_name=f"{run_id}.py", mime="text/x-python",
+                               icon=":material/code:", help=t("export_code_help"))
+    st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json\n"
+            f"python -m core export-code {run_id} --output {run_id}.py", language="bash")

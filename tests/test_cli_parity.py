@@ -32,6 +32,7 @@ COVERED_BY = {
     "core.analysis.mitigation.adopt": ("fairness",),  # fairness --adopt --reason
     "core.analysis.mitigation.withdraw": ("fairness",),  # fairness --withdraw-rule --reason
     "core.analysis.mitigation.adopted": ("fairness",),  # printed by --adopt
+    "core.reporting.export.script": ("export-code",),  # the text export-code writes
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}

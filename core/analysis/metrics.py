@@ -42,3 +42,12 @@ def best(items: list, *, metric: str, problem_type: str | None = None, score=lam
         if winner is None or better(score(item), score(winner), metric=metric, problem_type=problem_type):
             winner = item
     return winner
+
+
+def holdout_metrics(predictor, holdout, problem_type: str) -> dict:
+    """Every metric AutoGluon reports on the holdout rows, in the metric's own direction."""
+    import numpy as np
+
+    scores = predictor.evaluate(holdout, silent=True)
+    return {name: natural(value, greater_is_better(name, problem_type))
+            for name, value in scores.items() if isinstance(value, (int, float, np.floating))}

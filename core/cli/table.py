@@ -12,7 +12,7 @@ from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
-from core.reporting import narrative
+from core.reporting import export, narrative
 from core.serving import scoring
 from core.training import lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
@@ -283,6 +283,12 @@ COMMANDS = [
              Arg("--note", "Why (required to approve or reject)."),
              Arg("--confirm", "Confirm an approval.", flag=True),
              Arg("--override", "Why a run marked suspect is approved anyway."), USER)),
+    Command(("export-code",), "Write a standalone Python script that reproduces the run with plain AutoGluon.",
+            export.export_code,
+            lambda a: export.export_code(a.run_id, output=a.output, data=a.data, lang=a.lang),
+            "{run_id, output, data, notes: [{code, text}]}",
+            (RUN_ID, Arg("--output", "Where to write the script, e.g. run.py.", required=True),
+             Arg("--data", "The data file the script reads by default (default: the run's own copy)."), LANG)),
     Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
             lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
             "{rows, output, model, threshold, decision_rule, drift}",

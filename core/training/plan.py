@@ -131,6 +131,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "dataset_id": info["dataset_id"],
         "dataset_name": info["name"],
         "dataset_hash": info["content_hash"],
+        "source_filename": info.get("source_filename"),
         "label": spec.target,
         "problem_type": kind,
         "problem_sentence": describe_problem(info, spec.target, kind=kind, lang=lang),

@@ -101,11 +101,13 @@ def _apply(con, run_id: str, event: dict) -> bool:
     elif kind == "step":  # finishing work after the fit: refitting, scoring, explaining
         con.execute("UPDATE runs SET current_model = NULL WHERE run_id = ?", [run_id])
         _merge_details(con, run_id, {"step": event["step"]})
+    elif kind == "reproducibility":
+        _merge_details(con, run_id, {"reproducibility": {k: event[k] for k in ("fit_kwargs", "columns")}})
     elif kind == "split":
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":
         keep = ("failures", "positive_class", "classes", "features_used", "features_dropped", "autogluon_version",
-                "decision_threshold", "usage", "model_for_use")
+                "decision_threshold", "usage", "model_for_use", "refit_best")
         _merge_details(con, run_id, {k: event.get(k) for k in keep} | {"step": None})
         con.execute("UPDATE runs SET status = 'succeeded', autogluon_best = ?, holdout_metrics = ?, ended_at = ?, "
                     "current_model = NULL WHERE run_id = ? AND status NOT IN ('cancelled', 'interrupted')",

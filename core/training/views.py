@@ -65,6 +65,7 @@ class RunRecord:
     created_by: str | None
     created_at: str
     executor_handle: dict = field(default_factory=dict, repr=False)
+    data_source: dict = field(default_factory=dict)  # the data set's hash, file name and rows at launch
 
     @property
     def folder(self) -> Path:
@@ -176,6 +177,7 @@ def load(run_id: str) -> RunRecord:
         suspect=run["suspect"], suspect_reasons=json.loads(run["suspect_reasons"] or "[]"),
         created_by=run["created_by"], created_at=run["created_at"].isoformat(timespec="seconds"),
         executor_handle=json.loads(run["executor_handle"] or "{}"),
+        data_source={"hash": plan.get("dataset_hash"), "file": plan.get("source_filename"), "rows": plan.get("rows")},
     )
 
 

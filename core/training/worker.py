@@ -13,9 +13,11 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
+from core.analysis import metrics
 from core.analysis.metrics import greater_is_better, natural
 from core.foundation.events import EventLog
 from core.training import strategy
+from core.training.split import holdout_split
 
 
 
@@ -49,16 +51,17 @@ def _fit_kwargs(plan: dict, fit_seconds: float) -> dict:
     return kwargs
 
 
-def _refit_best(predictor, clock, plan: dict, reserve: float, events) -> None:
+def _refit_best(predictor, clock, plan: dict, reserve: float, events) -> bool:
     """What the preset's refit would have done, when it fits in the budget: the best bagged model
     refit once on all training rows, and made the model that predicts."""
     if not tabular_refits(plan["fit_kwargs"]["presets"]):
-        return
+        return False
     best = predictor.model_best
     if clock.left() - reserve < _refit_cost(predictor, best):
-        return
+        return False
     events.emit("step", step="refitting")
     predictor.refit_full(model=best, set_best_to_refit_full=True)
+    return True
 
 
 def _refit_for_use(predictor, train, holdout, clock, run_dir: Path, events) -> dict:
@@ -171,21 +174,14 @@ def run(run_dir: Path) -> None:
     for handler in logging.getLogger().handlers + [logging.getLogger("autogluon")]:
         handler.addFilter(_DropTorchNoise())
     try:
-        import numpy as np
         import pandas as pd
         from autogluon.tabular import TabularPredictor
-        from sklearn.model_selection import train_test_split
 
         from core.training.progress import Progress
 
         label, problem_type = plan["label"], plan["problem_type"]
         data = pd.read_parquet(run_dir / "data.parquet")
-        data = data[data[label].notna()].reset_index(drop=True)
-        stratify = None
-        if problem_type != "regression" and data[label].value_counts().min() >= 2:
-            stratify = data[label]
-        train, holdout = train_test_split(data, test_size=plan["holdout"], random_state=plan["seed"],
-                                          stratify=stratify)
+        train, holdout = holdout_split(data, label, problem_type, plan["holdout"], plan["seed"])
         pd.DataFrame({"row": holdout.index}).to_parquet(run_dir / "holdout_rows.parquet")
         columns = plan["features"] + [label] + ([plan["sample_weight"]] if plan.get("sample_weight") else [])
         train, holdout = train[columns], holdout[columns]
@@ -202,15 +198,13 @@ def run(run_dir: Path) -> None:
         kwargs = _fit_kwargs(plan, clock.left() - reserve)
         events.emit("budget", launched_at=clock.launched_at, limit=limit, fit_seconds=kwargs["time_limit"],
                     reserve=reserve, num_cpus=kwargs["num_cpus"])
+        # What the fit was called with, exactly, and where: the exported script replays it.
+        events.emit("reproducibility", fit_kwargs=kwargs, columns=columns)
         predictor.fit(train, callbacks=[Progress(events, greater)], **kwargs)
-        _refit_best(predictor, clock, plan, reserve, events)
+        refit_best = _refit_best(predictor, clock, plan, reserve, events)
 
         events.emit("step", step="scoring")
-        metrics = predictor.evaluate(holdout, silent=True)
-        holdout_metrics = {
-            name: natural(value, greater_is_better(name, problem_type))
-            for name, value in metrics.items() if isinstance(value, (int, float, np.floating))
-        }
+        holdout_metrics = metrics.holdout_metrics(predictor, holdout, problem_type)
         failures = predictor.model_failures(verbose=False)
         failure_rows = [] if failures is None or len(failures) == 0 else [
             {"model": str(r.get("model")), "exc_type": str(r.get("exc_type")),
@@ -244,6 +238,7 @@ def run(run_dir: Path) -> None:
             autogluon_version=metadata.version("autogluon.tabular"),
             usage=_usage(),
             model_for_use=model_for_use,
+            refit_best=refit_best,
         )
     except Exception as exc:  # reported to the user as one sentence; the trace stays in worker.log
         traceback.print_exc()
