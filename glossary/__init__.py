@@ -70,3 +70,9 @@ def story(key: str, lang: str = "en", **values) -> str:
     """A sentence of the plain-language run summary (glossary/story.yaml), filled from `values`."""
     entry = _strings("story")[key]
     return (entry.get(lang) or entry["en"]).format(**values)
+
+
+def report(key: str, lang: str = "en", **values) -> str:
+    """A sentence or title of a run's model card (glossary/report.yaml), filled from `values`."""
+    entry = _strings("report")[key]
+    return (entry.get(lang) or entry["en"]).format(**values)

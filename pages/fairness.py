@@ -137,10 +137,11 @@ if run.problem_type == "binary" and audience != "stakeholder":
                                 gap_before=shown(before[gap]), gap_after=shown(after[gap]),
                                 acc_before=shown(before["accuracy"]), acc_after=shown(after["accuracy"]),
                                 rows=tried["fitted_rows"], source=t("tuned_on_" + tried["fitted_on"]))))
+            term = TERM[tried["constraint"]]
             points = [{"rule": t("mitigation_before"), "accuracy": before["accuracy"], "gap": before[gap]},
                       {"rule": t("mitigation_after"), "accuracy": after["accuracy"], "gap": after[gap]}]
             chart(charts.tradeoff_chart(points, title=t("chart_fairness_tradeoff"), x_title=t("axis_gap_points"),
-                                        y_title=term_name("accuracy")), TERM[tried["constraint"]],
+                                        y_title=term_name("accuracy")), term,
                   caption=t("mitigation_chart_caption"))
             st.dataframe([{t("col_group"): g["group"], t("col_rows"): g["rows"],
                            t("mitigation_selection_before"): shown(g["before"]["selection_rate"]),

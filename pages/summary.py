@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.analysis import evaluation
 from core.governance import decisions
-from core.reporting import charts, narrative
+from core.reporting import charts, narrative, render, report
 from pages._ui import attempt, chart, ctx, pick_run, plain, suspect_banner, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
@@ -31,6 +31,23 @@ st.markdown(f"#### {plain(t('summary_heading', target=narrative.quoted(run.targe
 st.caption(plain(t("summary_trained", who=run.created_by, when=run.created_at[:10])))
 st.markdown(f"### {plain(story['headline'])}")
 suspect_banner(run)
+
+
+def card_file(fmt: str):
+    """The report, made when the button is pressed (a failure becomes the file's one line)."""
+    def make() -> str:
+        try:
+            return render.render(run_id, fmt=fmt, lang=lang)
+        except Exception as exc:  # noqa: BLE001 - shown in the file, never as a trace
+            return getattr(exc, "text", lambda _lang: str(exc))(lang)
+    return make
+
+
+downloads = st.container(horizontal=True)
+downloads.download_button(t("report_download_html"), card_file("html"), file_name=f"{run_id}_report_{lang}.html",
+                          mime="text/html", icon=":material/description:", help=t("report_download_help"))
+downloads.download_button(t("report_download_md"), card_file("md"), file_name=f"{run_id}_report_{lang}.md",
+                          mime="text/markdown", icon=":material/article:")
 
 say("what")
 st.subheader(sections["how_good"]["title"])
@@ -84,6 +101,33 @@ if sections["caveats"]["sentences"]:
     st.warning("\n".join(f"- {plain(s)}" for s in sections["caveats"]["sentences"]), icon=":material/info:")
 if audience != "stakeholder":
     st.page_link("pages/results.py", label=t("summary_details"), icon=":material/insights:")
+
+with st.expander(t("report_edit_heading"), icon=":material/edit_note:"):
+    st.caption(t("report_edit_intro"))
+    card = attempt(report.build, run_id, lang)
+    if card:
+        by_title = {sec["title"]: sec for sec in card["sections"]}
+        sec = by_title[st.selectbox(t("report_section"), list(by_title), key=f"report_section_{run_id}")]
+        if sec["edited"]:
+            e = sec["edited"]
+            st.caption(plain(t("report_edited_by", who=e["edited_by"], when=e["edited_at"].replace("T", " "))))
+        if sec["generated_changed"]:
+            st.warning(t("report_generated_changed"), icon=":material/update:")
+        version = (sec["edited"] or {}).get("version", 0)
+        with st.form(f"report_form_{run_id}_{sec['id']}_{version}", border=False):
+            typed = st.text_area(t("report_text"), sec["text"], height=200, help=t("report_text_help"))
+            row = st.container(horizontal=True)
+            save = row.form_submit_button(t("report_save"), type="primary")
+            back = row.form_submit_button(t("report_back_to_generated"), disabled=not sec["edited"])
+        if save and attempt(report.edit, run_id, sec["id"], typed, lang=lang, user=user):
+            st.rerun()
+        if back and attempt(report.reset, run_id, sec["id"], lang=lang, user=user):
+            st.rerun()
+        history = attempt(report.versions, run_id, sec["id"], lang=lang) or []
+        for h in history[:5]:
+            label = t("report_version", n=h["version"], who=h["edited_by"], when=h["edited_at"].replace("T", " "))
+            st.caption(plain(label))
+            st.code("\n".join(h["diff"]) if h["text"] is not None else t("report_version_reset"), language="diff")
 
 st.divider()
 st.subheader(t("decision_heading"))

@@ -263,3 +263,27 @@ def test_an_analyst_adopts_a_fairer_rule_for_scoring(server, page, credit_run):
     page.screenshot(path=str(server["home"] / "fairness_adopted.png"), full_page=True)
     adopted = json.loads(_cli(server, "fairness", credit_run, "--withdraw-rule", "--reason", "test over", "--json"))
     assert adopted["adopted"] is None
+
+
+def test_the_report_and_the_code_download_from_the_app(server, page, credit_run):
+    _cli(server, "preferences", "set", "--user", "rex", "audience", "expert")
+    page.goto(server["url"] + f"/summary?user=rex&run={credit_run}")
+    button = page.get_by_role("button", name="Download the report (HTML)")
+    button.wait_for(timeout=60000)
+    with page.expect_download(timeout=60000) as got:
+        button.click()
+    card = server["home"] / "card.html"
+    got.value.save_as(card)
+    text = card.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and 'id="fairness"' in text and "<svg" in text
+    page.goto(card.as_uri())  # opens offline, as a stakeholder who was sent it would
+    page.get_by_role("heading", name="Glossary").wait_for()
+    page.screenshot(path=str(server["home"] / "report_card.png"), full_page=True)
+    page.goto(server["url"] + f"/results?user=rex&run={credit_run}")
+    code_button = page.get_by_role("button", name="Download the code behind this run")
+    code_button.wait_for(timeout=60000)
+    with page.expect_download(timeout=60000) as code:
+        code_button.click()
+    script = server["home"] / "run.py"
+    code.value.save_as(script)
+    assert "TabularPredictor(path=path, **PREDICTOR).fit(train, **FIT)" in script.read_text()

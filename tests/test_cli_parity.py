@@ -33,6 +33,9 @@ COVERED_BY = {
     "core.analysis.mitigation.withdraw": ("fairness",),  # fairness --withdraw-rule --reason
     "core.analysis.mitigation.adopted": ("fairness",),  # printed by --adopt
     "core.reporting.export.script": ("export-code",),  # the text export-code writes
+    "core.reporting.report.build": ("report",),  # printed by report without --output
+    "core.reporting.render.render": ("report",),  # the text report --output writes
+    "core.reporting.report.reset": ("report-edit",),  # report-edit --reset
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}

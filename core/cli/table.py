@@ -5,6 +5,7 @@ function a page calls is the function of an entry here.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from core.analysis import choice, compare, evaluation, explain, fairness, mitigation
@@ -12,7 +13,7 @@ from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
-from core.reporting import export, narrative
+from core.reporting import export, narrative, render, report
 from core.serving import scoring
 from core.training import lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
@@ -167,6 +168,15 @@ def _fairness(a):
                             edges=edges or None, user=a.user)
 
 
+def _text_arg(a) -> str:
+    if a.file:
+        try:
+            return Path(a.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(code="file_missing", value=a.file, msg="file_missing", path=a.file) from exc
+    return a.text or ""
+
+
 def _load(a):
     return views.load(a.run_id)
 
@@ -283,6 +293,28 @@ COMMANDS = [
              Arg("--note", "Why (required to approve or reject)."),
              Arg("--confirm", "Confirm an approval.", flag=True),
              Arg("--override", "Why a run marked suspect is approved anyway."), USER)),
+    Command(("report",), "A run's model card: written to a self-contained HTML page or Markdown, or printed.",
+            render.write,
+            lambda a: render.write(a.run_id, fmt=a.format, output=a.output, lang=a.lang) if a.output
+            else report.build(a.run_id, a.lang),
+            "{run_id, format, lang, output, bytes}; without --output the card: {title, headline, sections: "
+            "[{id, title, text, generated, edited}], glossary}",
+            (RUN_ID, Arg("--format", "html or md.", choices=render.FORMATS, default="html"),
+             Arg("--output", "Where to write it (default: print the card)."), LANG)),
+    Command(("report-edit",), "Replace one section's text of a run's model card (kept as a new version), or "
+            "go back to the generated text.", report.edit,
+            lambda a: report.reset(a.run_id, a.section, lang=a.lang, user=a.user) if a.reset
+            else report.edit(a.run_id, a.section, _text_arg(a), lang=a.lang, user=a.user),
+            "{id, title, text, generated, edited}",
+            (RUN_ID, Arg("--section", "One of: " + ", ".join(report.SECTIONS) + ".", required=True),
+             Arg("--text", "The new text (paragraphs separated by a blank line, '- ' for bullets)."),
+             Arg("--file", "Read the new text from this file instead."),
+             Arg("--reset", "Back to the generated text.", flag=True), LANG, USER)),
+    Command(("report-versions",), "Every version of one section of a run's model card, with its difference "
+            "to the generated text.", report.versions,
+            lambda a: report.versions(a.run_id, a.section, lang=a.lang),
+            "[{version, text, generated, edited_by, edited_at, diff}]",
+            (RUN_ID, Arg("--section", required=True), LANG)),
     Command(("export-code",), "Write a standalone Python script that reproduces the run with plain AutoGluon.",
             export.export_code,
             lambda a: export.export_code(a.run_id, output=a.output, data=a.data, lang=a.lang),

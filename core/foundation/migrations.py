@@ -207,4 +207,22 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        12,
+        """
+        -- A person's text for a section of a run's model card, per language, as numbered versions.
+        -- text NULL means "back to the generated text"; `generated` is what the section said then.
+        CREATE TABLE report_edits (
+            run_id VARCHAR NOT NULL,
+            section VARCHAR NOT NULL,
+            lang VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            text VARCHAR,
+            generated VARCHAR NOT NULL,
+            edited_by VARCHAR,
+            edited_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (run_id, section, lang, version)
+        );
+        """,
+    ),
 ]
