@@ -5,7 +5,7 @@ import streamlit as st
 import yaml
 
 import glossary
-from core.analysis import choice
+from core.analysis import choice, compare
 from core.reporting import narrative
 from core.training import lifecycle, views
 from core.training.spec import MODEL_FAMILIES
@@ -27,8 +27,51 @@ if not listed:
         st.page_link("pages/train.py", label=t("page_train"), icon=":material/model_training:")
     st.stop()
 
+ANY = t("filter_any")
+with st.expander(t("registry_heading"), icon=":material/table_view:"):
+    st.caption(t("registry_intro"))
+    a, b, c = st.columns(3)
+    d, e, f = st.columns(3)
+
+    def pick(where, label: str, values) -> str | None:
+        chosen = where.selectbox(label, [ANY, *sorted({v for v in values if v is not None})])
+        return None if chosen == ANY else chosen
+
+    filters = {"dataset": pick(a, t("col_dataset"), [r["dataset_name"] for r in listed]),
+               "target": pick(b, t("col_target"), [r["target"] for r in listed]),
+               "author": pick(c, t("col_author"), [r["created_by"] for r in listed])}
+    status = d.selectbox(t("col_status"), [ANY, *STATUS_ICONS], format_func=lambda s: s if s == ANY else t("status_" + s))
+    decision = e.selectbox(t("col_decision"), [ANY, "draft", "reviewed", "approved", "rejected"],
+                           format_func=lambda s: s if s == ANY else t("decision_" + s))
+    suspect = f.selectbox(t("col_suspect"), [ANY, t("yes"), t("no")])
+    orders = {t("registry_sort_" + o): o for o in ("newest", "score")}
+    order = orders[st.radio(t("registry_sort"), list(orders), horizontal=True)]
+    found = attempt(views.list_runs, **filters, status=None if status == ANY else status,
+                    decision=None if decision == ANY else decision,
+                    suspect=None if suspect == ANY else suspect == t("yes"), sort=order) or []
+    table = st.dataframe(
+        [{t("col_run"): r["name"], t("col_dataset"): r["dataset_name"], t("col_target"): r["target"],
+          t("col_status"): t("status_" + r["status"]), t("col_decision"): t("decision_" + r["decision"]),
+          t("col_suspect"): t("suspect_mark") if r["suspect"] else "", t("col_metric"): term_name(r["eval_metric"]),
+          t("col_score"): r["score"], t("col_author"): r["created_by"], t("col_created"): r["created_at"][:16]}
+         for r in found], hide_index=True, on_select="rerun", selection_mode="single-row", key="registry_table",
+        column_config={t("col_score"): st.column_config.NumberColumn(format="%.4g")})
+    rows = table.selection.rows if table else []
+    clicked = found[rows[0]]["run_id"] if rows and rows[0] < len(found) else None
+    if clicked and clicked != state.get("registry_clicked"):  # one click from the registry to the run
+        state["registry_clicked"] = state["run_pick"] = clicked
+    if audience == "expert":
+        with st.popover(t("delete_failed"), icon=":material/delete_sweep:"):
+            st.caption(t("delete_failed_help"))
+            sure = st.checkbox(t("delete_failed_confirm"))
+            if st.button(t("delete_failed_button"), type="primary", disabled=not sure) and attempt(
+                    lifecycle.delete_failed, confirmed=sure, user=ctx()["user"]):
+                st.rerun()
+
 ids = [r["run_id"] for r in listed]
 labels = {r["run_id"]: run_label(r) for r in listed}
+if "next_run_pick" in state:  # a run just started from this page
+    state["run_pick"] = state.pop("next_run_pick")
 if state.get("run_pick") not in ids:
     state["run_pick"] = ids[0]
 run_id = st.selectbox(t("choose_run"), ids, key="run_pick", format_func=labels.get)
@@ -152,8 +195,39 @@ else:
         st.caption(t("run_columns", excluded=plain(", ".join(run.excluded) or "—"),
                      sensitive=plain(", ".join(run.sensitive) or "—")))
 
+family = attempt(views.lineage, run_id) or {}
+said = []
+if family.get("rerun_of"):
+    said.append(t("lineage_rerun_of", run=labels.get(family["rerun_of"], family["rerun_of"])))
+if family.get("parent_run_id"):
+    said.append(t("lineage_tweak_of", run=labels.get(family["parent_run_id"], family["parent_run_id"])))
+if family.get("reruns"):
+    said.append(t("lineage_reruns", n=len(family["reruns"])))
+if family.get("tweaks"):
+    said.append(t("lineage_tweaks", n=len(family["tweaks"])))
+if said:
+    st.caption(plain(" ".join(said)))
+if run.rerun_of and run.ended:
+    diff = attempt(compare.rerun_differences, run_id)
+    if diff:
+        st.markdown(t("rerun_same") if diff["identical_metrics"] else t("rerun_differs"))
+        st.dataframe([{t("col_metric"): term_name(m["metric"]) if m["metric"] in glossary.terms() else m["metric"],
+                       t("rerun_original"): m["original"], t("rerun_this"): m["rerun"],
+                       t("rerun_difference"): m["difference"]} for m in diff["metrics"]], hide_index=True,
+                     column_config={k: st.column_config.NumberColumn(format="%.4g")
+                                    for k in (t("rerun_original"), t("rerun_this"), t("rerun_difference"))})
+        if diff["setup_changes"]:
+            st.caption(plain(t("rerun_setup_changed", what=", ".join(
+                f"{c['what']} {c['original']} → {c['rerun']}" for c in diff["setup_changes"]))))
+
 if audience != "stakeholder":
-    if st.button(t("tweak_rerun"), icon=":material/restart_alt:"):
+    again, tweak = st.columns(2)
+    if again.button(t("rerun_button"), icon=":material/replay:", help=t("rerun_help")):
+        started = attempt(lifecycle.rerun, run_id, user=ctx()["user"])
+        if started:
+            state["next_run_pick"] = started.run_id
+            st.rerun()
+    if tweak.button(t("tweak_rerun"), icon=":material/restart_alt:"):
         state["tweak_form"] = form_values(run)
         st.switch_page("pages/train.py")
 if audience == "expert":

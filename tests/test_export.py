@@ -62,6 +62,50 @@ def test_the_exported_script_gives_the_runs_holdout_numbers(runs, tmp_path, name
         assert got[metric] == pytest.approx(value, abs=1e-6), metric
 
 
+def test_a_rerun_repeats_the_run_and_says_how_its_results_differ(runs):
+    original = runs["penguins"]
+    again = cli_json("runs", "rerun", original.run_id, "--wait")
+    assert again["status"] == "succeeded" and again["rerun_of"] == original.run_id
+    diff = cli_json("runs", "differences", again["run_id"])
+    assert diff["original"] == original.run_id and diff["identical_metrics"], diff["metrics"]
+    assert diff["setup_changes"] == []
+    family = cli_json("runs", "lineage", original.run_id)
+    assert family["reruns"] == [again["run_id"]] and family["dataset"]["hash"] == original.data_source["hash"]
+    from core.analysis import compare
+    from core.foundation.errors import InvalidInput
+    with pytest.raises(InvalidInput) as not_rerun:
+        compare.rerun_differences(original.run_id)
+    assert not_rerun.value.code == "not_a_rerun"
+
+
+def test_the_registry_filters_and_sorts_runs_and_cleans_up_runs_without_a_model(runs, home):
+    from core.foundation import db
+    from core.training import lifecycle
+
+    every = views.list_runs()
+    credit = views.list_runs(dataset=runs["credit"].dataset_name)
+    assert credit and {r["target"] for r in credit} == {"risk"} and len(credit) < len(every)
+    assert views.list_runs(status="failed") == []
+    assert [r["run_id"] for r in views.list_runs(target="species", sort="score")][0] in {
+        r["run_id"] for r in every if r["target"] == "species"}
+    scored = [r for r in views.list_runs(sort="score") if r["score"] is not None and r["eval_metric"] == "accuracy"]
+    assert [r["score"] for r in scored] == sorted([r["score"] for r in scored], reverse=True)
+    with db.transaction() as con:  # a run that failed before any model, with its folder
+        con.execute("CREATE TEMP TABLE f AS SELECT * FROM runs WHERE run_id = ?", [runs["credit"].run_id])
+        con.execute("UPDATE f SET run_id = 'run_failed_one', status = 'failed', run_dir = 'runs/run_failed_one'")
+        con.execute("INSERT INTO runs SELECT * FROM f")
+    folder = views.load("run_failed_one").folder
+    folder.mkdir(parents=True)
+    (folder / "worker.log").write_text("boom")
+    from core.foundation.errors import InvalidInput
+    with pytest.raises(InvalidInput) as unconfirmed:
+        lifecycle.delete_failed()
+    assert unconfirmed.value.code == "confirmation_needed" and views.load("run_failed_one")
+    gone = cli_json("runs", "delete-failed", "--yes")
+    assert gone["deleted"] == ["run_failed_one"] and not folder.exists()
+    assert len(views.list_runs()) == len(every)
+
+
 def test_a_deleted_data_set_is_named_and_the_script_still_reads_the_runs_copy(runs, tmp_path):
     run = runs["penguins"]
     datasets.delete(run.dataset_id)
@@ -76,3 +120,23 @@ def test_a_deleted_data_set_is_named_and_the_script_still_reads_the_runs_copy(ru
         (tmp_path / "kept.parquet").rename(snapshot)
     assert {n["code"] for n in gone["notes"]} == {"export_dataset_deleted", "export_snapshot_gone"}
     assert "DATA = 'penguins.csv'" in (tmp_path / "run2.py").read_text()
+
+
+def test_an_analyst_reruns_from_the_runs_page_and_filters_the_registry(runs):
+    from core.training import lifecycle
+    from tests.test_app import run_app
+
+    original = runs["credit"]
+    at = run_app("pages/runs.py", audience="analyst")
+    at.selectbox(key="run_pick").set_value(original.run_id).run()
+    before = {r["run_id"] for r in views.list_runs()}
+    next(b for b in at.button if b.label == "Re-run identically").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (new,) = {r["run_id"] for r in views.list_runs()} - before
+    assert views.load(new).rerun_of == original.run_id and at.selectbox(key="run_pick").value == new
+    lifecycle.wait(new, timeout=120)
+    predicts = next(s for s in at.selectbox if s.label == "Predicts")
+    predicts.set_value("species").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert set(shown["Predicts"]) == {"species"}

@@ -75,3 +75,32 @@ def spec_differences(shown: list[RunRecord]) -> list[dict]:
         if len(set(values)) > 1:
             out.append({"setting": key, **{label: s.get(key) for label, s in zip(labels, specs)}})
     return out
+
+
+def rerun_differences(run_id: str) -> dict:
+    """How a re-run's results differ from the run it repeats: every holdout metric side by side,
+    the model each chose, and anything in the set-up that changed (data, packages, machine)."""
+    rerun = views.load(run_id)
+    if not rerun.rerun_of:
+        raise InvalidInput(code="not_a_rerun", value=run_id, msg="not_a_rerun", run_id=run_id)
+    original = views.load(rerun.rerun_of)
+    names = sorted(set(original.holdout_metrics) | set(rerun.holdout_metrics))
+    rows = []
+    for name in names:
+        a, b = original.holdout_metrics.get(name), rerun.holdout_metrics.get(name)
+        rows.append({"metric": name, "original": a, "rerun": b,
+                     "difference": None if a is None or b is None else b - a})
+    packages = sorted(set(original.environment.get("packages", {})) | set(rerun.environment.get("packages", {})))
+    changed = [{"what": p, "original": original.environment["packages"].get(p),
+                "rerun": rerun.environment["packages"].get(p)} for p in packages
+               if original.environment.get("packages", {}).get(p) != rerun.environment.get("packages", {}).get(p)]
+    for key in ("python", "cores", "memory_total_gb"):
+        if original.environment.get(key) != rerun.environment.get(key):
+            changed.append({"what": key, "original": original.environment.get(key), "rerun": rerun.environment.get(key)})
+    if original.data_source.get("hash") != rerun.data_source.get("hash"):
+        changed.append({"what": "data", "original": original.data_source.get("hash"),
+                        "rerun": rerun.data_source.get("hash")})
+    same = all(r["difference"] is not None and abs(r["difference"]) <= 1e-9 for r in rows) and bool(rows)
+    return {"run_id": run_id, "original": original.run_id, "metrics": rows, "identical_metrics": same,
+            "models": {"original": original.chosen_model, "rerun": rerun.chosen_model}, "setup_changes": changed,
+            "status": {"original": original.status, "rerun": rerun.status}}

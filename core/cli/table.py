@@ -5,7 +5,6 @@ function a page calls is the function of an entry here.
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from core.analysis import choice, compare, evaluation, explain, fairness, mitigation
@@ -118,8 +117,11 @@ def _delete(a):
 
 
 def _start(a):
-    started = lifecycle.start(spec_from(a), user=a.user)
-    return narrative.run_json(lifecycle.wait(started.run_id) if a.wait else started)
+    return _waited(lifecycle.start(spec_from(a), user=a.user), a.wait)
+
+
+def _waited(run, wait: bool) -> dict:
+    return narrative.run_json(lifecycle.wait(run.run_id) if wait else run)
 
 
 def _read(path: str) -> str:
@@ -169,12 +171,7 @@ def _fairness(a):
 
 
 def _text_arg(a) -> str:
-    if a.file:
-        try:
-            return Path(a.file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput(code="file_missing", value=a.file, msg="file_missing", path=a.file) from exc
-    return a.text or ""
+    return _read(a.file) if a.file else (a.text or "")
 
 
 def _load(a):
@@ -235,8 +232,30 @@ COMMANDS = [
             (*SPEC_ARGS, Arg("--wait", "Block until the run ends.", flag=True), USER)),
     Command(("runs", "sync"), "Ingest workers' events, mark dead runs interrupted, start queued runs.", sync.sync,
             lambda a: sync.sync(), "{started: [run_id], interrupted: [run_id], active}"),
-    Command(("runs", "list"), "List runs, newest first.", views.list_runs, lambda a: views.list_runs(),
-            "[{run_id, status, dataset_name, target, decision, models, has_model, ...}]"),
+    Command(("runs", "list"), "The registry: runs, newest first or best score first, filtered.", views.list_runs,
+            lambda a: views.list_runs(dataset=a.dataset, target=a.target, status=a.status, decision=a.decision,
+                                      suspect={"yes": True, "no": False, None: None}[a.suspect], author=a.author,
+                                      sort=a.sort),
+            "[{run_id, status, dataset_name, target, decision, suspect, score, models, has_model, rerun_of, ...}]",
+            (Arg("--dataset", "Data set id or name."), Arg("--target"),
+             Arg("--status", choices=("queued", "running", "succeeded", "failed", "cancelled", "interrupted")),
+             Arg("--decision", choices=("draft", "reviewed", "approved", "rejected")),
+             Arg("--suspect", "yes or no.", choices=("yes", "no")), Arg("--author", "Who launched the run."),
+             Arg("--sort", "newest or score (best first).", choices=("newest", "score"), default="newest"))),
+    Command(("runs", "lineage"), "Where a run comes from: data set version, the run it tweaks or repeats, "
+            "and its tweaks and re-runs.", views.lineage, lambda a: views.lineage(a.run_id),
+            "{dataset: {id, name, hash, file, rows}, parent_run_id, tweaks, rerun_of, reruns}", (RUN_ID,)),
+    Command(("runs", "rerun"), "Start a run identical to this one (same data, spec and seed).", lifecycle.rerun,
+            lambda a: _waited(lifecycle.rerun(a.run_id, user=a.user), a.wait), RUN_SHAPE,
+            (RUN_ID, Arg("--wait", "Block until the run ends.", flag=True), USER)),
+    Command(("runs", "differences"), "How a re-run's results differ from the run it repeats.",
+            compare.rerun_differences, lambda a: compare.rerun_differences(a.run_id),
+            "{original, metrics: [{metric, original, rerun, difference}], identical_metrics, models, setup_changes}",
+            (RUN_ID,)),
+    Command(("runs", "delete-failed"), "Delete every failed, cancelled or interrupted run with no model, and its "
+            "folder.", lifecycle.delete_failed, lambda a: lifecycle.delete_failed(confirmed=a.yes, user=a.user),
+            "{deleted: [run_id], folders_removed}",
+            (Arg("--yes", "Confirm the deletion.", flag=True), USER)),
     Command(("runs", "show"), "A run's status, models and scores, and its plain-language summary.", views.load,
             lambda a: narrative.run_json(views.load(a.run_id), a.lang), RUN_SHAPE, (RUN_ID, LANG)),
     Command(("runs", "rename"), "Give a run a name people recognise.", lifecycle.rename,

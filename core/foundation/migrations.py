@@ -225,4 +225,11 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        13,
+        """
+        -- A re-run starts an identical run; lineage keeps which run it repeats.
+        ALTER TABLE runs ADD COLUMN rerun_of VARCHAR;
+        """,
+    ),
 ]

@@ -39,7 +39,7 @@ def plan(spec: RunSpec, *, lang: str = "en") -> dict:
     return make_plan(spec, lang=lang)
 
 
-def start(spec: RunSpec, *, user: str | None = None) -> views.RunRecord:
+def start(spec: RunSpec, *, user: str | None = None, rerun_of: str | None = None) -> views.RunRecord:
     """Validate, snapshot the data into a run folder, record the run, and start or queue it."""
     the_plan = make_plan(spec)
     run_id = "run_" + datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S_") + uuid.uuid4().hex[:4]
@@ -59,19 +59,49 @@ def start(spec: RunSpec, *, user: str | None = None) -> views.RunRecord:
             con.execute(
                 """INSERT INTO runs (run_id, dataset_id, dataset_hash, dataset_name, target, problem_type,
                        eval_metric, goal, quality, time_limit, seed, status, spec, plan, environment,
-                       run_dir, parent_run_id, created_by)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)""",
+                       run_dir, parent_run_id, rerun_of, created_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)""",
                 [run_id, the_plan["dataset_id"], the_plan["dataset_hash"], the_plan["dataset_name"],
                  spec.target, the_plan["problem_type"], the_plan["eval_metric"], the_plan["goal"],
                  spec.quality, spec.time_limit, spec.seed, spec_json(spec),
                  json.dumps(worker_plan, default=str), json.dumps(environment()), run_dir,
-                 spec.parent_run_id, user or config.default_user()],
+                 spec.parent_run_id, rerun_of, user or config.default_user()],
             )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     sync.schedule()  # starting is this action's point: a free slot takes it at once
     return views.load(run_id)
+
+
+def rerun(run_id: str, *, user: str | None = None) -> views.RunRecord:
+    """Start a run identical to this one (same data set, spec and seed); lineage records it."""
+    original = views.load(run_id)
+    return start(RunSpec(**original.spec), user=user, rerun_of=original.rerun_of or run_id)
+
+
+ENDED_WITHOUT_MODEL = ("failed", "cancelled", "interrupted")
+RUN_TABLES = ("run_models", "run_choices", "run_comments", "fairness_analyses", "adopted_rules", "report_edits")
+
+
+def delete_failed(*, confirmed: bool = False, user: str | None = None) -> dict:
+    """Remove every run that ended without a model, with its rows and its folder (a run with a
+    model, even a cancelled one, is kept: it can still be read). Needs confirming."""
+    with db.connect() as con:
+        doomed = [r[0] for r in con.execute(
+            "SELECT r.run_id FROM runs r WHERE r.status IN (SELECT unnest(?)) AND NOT EXISTS "
+            "(SELECT 1 FROM run_models m WHERE m.run_id = r.run_id) ORDER BY r.created_at",
+            [list(ENDED_WITHOUT_MODEL)]).fetchall()]
+    if not confirmed:
+        raise InvalidInput(code="confirmation_needed", value=len(doomed), msg="delete_runs_confirm", n=len(doomed))
+    folders = [views.load(r).folder for r in doomed]
+    with db.transaction() as con:  # rows first: a crash leaves folders to sweep, never rows without one
+        for table in RUN_TABLES:
+            con.execute(f"DELETE FROM {quote_ident(table)} WHERE run_id IN (SELECT unnest(?))", [doomed])
+        con.execute("DELETE FROM runs WHERE run_id IN (SELECT unnest(?))", [doomed])
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"deleted": doomed, "folders_removed": len(folders), "by": user or config.default_user()}
 
 
 def cancel(run_id: str) -> views.RunRecord:

@@ -19,10 +19,18 @@ from core.training.views import TERMINAL, run_folder
 INTERRUPTED = ("The training process stopped before it finished (the app or the machine restarted, "
                "or the process was killed). Models trained before that are kept.")
 _schedule_lock = threading.Lock()
+# One ingest at a time per process: the app's scheduler thread and a page's or the CLI's own
+# sync would otherwise update the same run row at once, and DuckDB refuses the second writer.
+_ingest_lock = threading.RLock()
 
 
 def sync(run_id: str | None = None) -> dict:
     """Ingest new events of active runs, mark dead ones interrupted, then fill free slots."""
+    with _ingest_lock:
+        return _sync(run_id)
+
+
+def _sync(run_id: str | None) -> dict:
     with db.connect() as con:
         rows = con.execute(
             "SELECT run_id, run_dir, executor_handle, status FROM runs "
@@ -71,7 +79,7 @@ def schedule() -> list[str]:
 def ingest(run_id: str, folder: Path) -> bool:
     """Apply complete new lines of events.jsonl; return True once the run has ended."""
     path = folder / "events.jsonl"
-    with db.transaction() as con:
+    with _ingest_lock, db.transaction() as con:
         status, offset, started_at = con.execute(
             "SELECT status, events_offset, started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
         if not path.exists() or path.stat().st_size <= offset:

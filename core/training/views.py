@@ -11,7 +11,7 @@ from pathlib import Path
 
 import glossary
 from core.foundation import config, db
-from core.foundation.errors import NotFound
+from core.foundation.errors import InvalidInput, NotFound
 
 TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -66,6 +66,7 @@ class RunRecord:
     created_at: str
     executor_handle: dict = field(default_factory=dict, repr=False)
     data_source: dict = field(default_factory=dict)  # the data set's hash, file name and rows at launch
+    rerun_of: str | None = None  # the run this one repeats, identically
 
     @property
     def folder(self) -> Path:
@@ -178,6 +179,7 @@ def load(run_id: str) -> RunRecord:
         created_by=run["created_by"], created_at=run["created_at"].isoformat(timespec="seconds"),
         executor_handle=json.loads(run["executor_handle"] or "{}"),
         data_source={"hash": plan.get("dataset_hash"), "file": plan.get("source_filename"), "rows": plan.get("rows")},
+        rerun_of=run.get("rerun_of"),
     )
 
 
@@ -251,24 +253,62 @@ def plain_reason(failure: dict, lang: str = "en") -> str:
     return glossary.message("failure_error", lang, detail=detail)
 
 
-def list_runs() -> list[dict]:
-    """Every run, newest first, as short rows (for pickers and `runs list`)."""
+FILTERS = ("dataset", "target", "status", "decision", "suspect", "author")
+
+
+def list_runs(*, dataset: str | None = None, target: str | None = None, status: str | None = None,
+              decision: str | None = None, suspect: bool | None = None, author: str | None = None,
+              sort: str = "newest") -> list[dict]:
+    """Every run as short rows (for pickers, the registry and `runs list`): newest first, or by
+    holdout score, best first (each run's metric in its own direction). Filters match exactly;
+    the data set by id or name."""
     with db.connect() as con:
         cur = con.execute(
             """SELECT r.run_id, r.name, r.status, r.dataset_id, r.dataset_name, r.target, r.problem_type,
                       r.eval_metric, r.quality, r.time_limit, r.autogluon_best, r.decision, r.suspect, r.created_by,
-                      r.created_at, r.started_at, r.ended_at, r.parent_run_id, count(m.model) AS models
+                      r.created_at, r.started_at, r.ended_at, r.parent_run_id, r.rerun_of,
+                      r.holdout_metrics ->> r.eval_metric AS score, count(m.model) AS models
                FROM runs r LEFT JOIN run_models m USING (run_id)
-               GROUP BY ALL ORDER BY r.created_at DESC, r.run_id DESC""")
+               WHERE (? IS NULL OR r.dataset_id = ? OR r.dataset_name = ?) AND (? IS NULL OR r.target = ?)
+                 AND (? IS NULL OR r.status = ?) AND (? IS NULL OR coalesce(r.decision, 'draft') = ?)
+                 AND (? IS NULL OR coalesce(r.suspect, false) = ?) AND (? IS NULL OR r.created_by = ?)
+               GROUP BY ALL ORDER BY r.created_at DESC, r.run_id DESC""",
+            [dataset, dataset, dataset, target, target, status, status, decision, decision, suspect, suspect,
+             author, author])
         rows = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
     for r in rows:
         r["name"] = run_name(r)
         r["created_at"] = r["created_at"].isoformat(timespec="seconds")
         r["decision"] = r["decision"] or "draft"
+        r["score"] = None if r["score"] is None else float(r["score"])
         started, ended = r.pop("started_at"), r.pop("ended_at")
         r["elapsed_seconds"] = None if not started else round((ended or time.time()) - started, 1)
         r["has_model"] = has_model(r["status"], r["models"])
+    if sort == "score":
+        from core.analysis.metrics import greater_is_better
+
+        def best_first(r):
+            if r["score"] is None:
+                return (1, 0.0)
+            return (0, -r["score"] if greater_is_better(r["eval_metric"], r["problem_type"]) else r["score"])
+        rows.sort(key=best_first)
+    elif sort != "newest":
+        raise InvalidInput(code="unknown_sort", value=sort, msg="unknown_sort", sort=sort, known="newest, score")
     return rows
+
+
+def lineage(run_id: str) -> dict:
+    """Where a run comes from and what came of it: its data set version, the run it tweaks, the
+    run it repeats, and the runs that tweak or repeat it. Reads only."""
+    run = load(run_id)
+    with db.connect() as con:
+        tweaks = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE parent_run_id = ? ORDER BY created_at",
+                                            [run_id]).fetchall()]
+        reruns = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE rerun_of = ? ORDER BY created_at",
+                                            [run.rerun_of or run_id]).fetchall()]
+    return {"run_id": run_id, "dataset": {"id": run.dataset_id, "name": run.dataset_name, **run.data_source},
+            "parent_run_id": run.parent_run_id, "tweaks": tweaks, "rerun_of": run.rerun_of,
+            "reruns": [r for r in reruns if r != run_id]}
 
 
 def with_results() -> list[dict]:
