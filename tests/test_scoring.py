@@ -65,6 +65,13 @@ def test_score_writes_input_columns_prediction_and_probabilities(in_run_home, tm
     assert list(scored.columns[:9]) == list(pd.read_csv(DATA / "german_credit.csv").columns.drop("risk"))
     assert ((scored["probability_1"] >= 0.5) == (scored["prediction"] == 1)).all()
     assert {c["column"] for c in result["drift"]["columns"]} >= {"age", "purpose"}
+    assert {"method", "statistic", "threshold", "drifted", "psi", "message"} <= set(result["drift"]["columns"][0])
+    assert result["drift"]["prediction"]["kind"] == "numeric"  # the yes-probability against the holdout's
+    from core.serving import monitoring
+
+    batch = next(b for b in monitoring.batches(in_run_home.run_id, lang="pt") if b["batch_id"] == result["batch_id"])
+    assert batch["rows"] == 50 and batch["input_name"] == "new.csv" and len(batch["input_hash"]) == 64
+    assert batch["drift"]["columns"][0]["message"] and batch["scored_by"]
 
 
 def test_a_chosen_model_and_threshold_propagate_to_scoring(in_run_home, tmp_path):
@@ -88,9 +95,12 @@ def test_a_chosen_model_and_threshold_propagate_to_scoring(in_run_home, tmp_path
 
 def test_missing_extra_and_wrong_type_columns_get_messages(in_run_home, tmp_path):
     run_id = in_run_home.run_id
+    from core.serving import monitoring
+
+    recorded = len(monitoring.batches(run_id))
     with pytest.raises(InvalidInput, match="lacks 2 column.*purpose, age"):
         scoring.score(run_id, input_path=_input(tmp_path, drop=["age", "purpose"]), output_path=tmp_path / "o.csv")
-    assert not (tmp_path / "o.csv").exists()
+    assert not (tmp_path / "o.csv").exists() and len(monitoring.batches(run_id)) == recorded  # nothing recorded
     result = scoring.score(run_id, input_path=_input(tmp_path, extra="notes"), output_path=tmp_path / "o.csv")
     assert result["ignored_columns"] == ["notes"]
     bad = pd.read_csv(_input(tmp_path))

@@ -13,7 +13,7 @@ from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
 from core.reporting import export, narrative, render, report
-from core.serving import scoring
+from core.serving import monitoring, scoring
 from core.training import lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
 
@@ -341,9 +341,13 @@ COMMANDS = [
             (RUN_ID, Arg("--output", "Where to write the script, e.g. run.py.", required=True),
              Arg("--data", "The data file the script reads by default (default: the run's own copy)."), LANG)),
     Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
-            lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user),
-            "{rows, output, model, threshold, decision_rule, drift}",
-            (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), USER)),
+            lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user, lang=a.lang),
+            "{batch_id, rows, output, model, threshold, decision_rule, drift: {columns: [{column, method, statistic, "
+            "threshold, drifted, psi, psi_band, message}], drifted_columns, dataset_drift, prediction}}",
+            (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), LANG, USER)),
+    Command(("monitoring",), "A run's scored batches, oldest first, each with its drift against the training rows.",
+            monitoring.batches, lambda a: monitoring.batches(a.run_id, lang=a.lang),
+            "[{batch_id, input_name, input_hash, rows, scored_by, scored_at, decision_rule, drift}]", (RUN_ID, LANG)),
     Command(("fairness",), "Fairness of a run's model across groups (Fairlearn), stored for the Fairness page.",
             fairness.analyse, _fairness,
             "{analysis_id, run_id, sensitive, overall, by_group: [{group, count, selection_rate, ..., intervals}], "

@@ -232,4 +232,23 @@ MIGRATIONS = [
         ALTER TABLE runs ADD COLUMN rerun_of VARCHAR;
         """,
     ),
+    (
+        14,
+        """
+        -- Every scored batch: who, when, which file (name and hash), how many rows, the rule that
+        -- decided, and its drift against the training rows (per column, with verdicts).
+        CREATE TABLE scoring_batches (
+            batch_id VARCHAR PRIMARY KEY,
+            run_id VARCHAR NOT NULL,
+            input_name VARCHAR,
+            input_hash VARCHAR,
+            rows BIGINT NOT NULL,
+            output VARCHAR,
+            decision_rule JSON,
+            drift JSON NOT NULL,
+            scored_by VARCHAR,
+            scored_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

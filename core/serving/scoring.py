@@ -14,6 +14,7 @@ import pandas as pd
 from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
+from core.serving import monitoring
 from core.data import readers
 from core.foundation.errors import InvalidInput
 from core.training import views
@@ -53,39 +54,54 @@ def check_columns(run: RunRecord, frame: pd.DataFrame) -> dict:
     return {"features": features, "ignored_columns": extra}
 
 
-def score(run_id: str, *, input_path, output_path, user: str | None = None) -> dict:
-    """Predict every row of `input_path` with the chosen model and threshold; write a CSV."""
+def predict_frame(run: RunRecord, frame: pd.DataFrame, columns: dict) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """The predictions of the model in use (and the adopted fairer rule, if any) for checked rows:
+    `prediction` and one `probability_<class>` per class, and the score monitoring follows (the
+    positive class's probability, the predicted number, or the predicted class), and the model used."""
+    predictor, model = model_for_use(run)
+    features = frame[columns["features"]]
+    out = pd.DataFrame(index=frame.index)
+    if run.problem_type == "regression":
+        out["prediction"] = predictor.predict(features, model=model).to_numpy()
+        return out, out["prediction"].to_numpy(), model
+    proba = predictor.predict_proba(features, model=model)
+    if run.problem_type == "binary":
+        positive = predictor.positive_class
+        negative = next(c for c in proba.columns if c != positive)
+        rule = mitigation.adopted(run.run_id)
+        score = proba[positive].to_numpy()
+        yes = (score >= run.threshold if rule is None
+               else mitigation.decide(rule["rule"], score, frame, rule["sensitive"]))
+        out["prediction"] = np.where(yes, positive, negative)
+    else:
+        out["prediction"] = proba.idxmax(axis=1).to_numpy()
+        score = out["prediction"].astype(str).to_numpy()
+    for cls in proba.columns:
+        out[f"probability_{cls}"] = proba[cls].to_numpy()
+    return out, score, model
+
+
+def score(run_id: str, *, input_path, output_path, user: str | None = None, lang: str = "en") -> dict:
+    """Predict every row of `input_path` with the model in use and its threshold (or adopted rule);
+    write a CSV; record the batch with its drift against the training rows. A file that fails the
+    checks writes nothing."""
     run = views.load(run_id)
     if not run.models:
         raise InvalidInput(code="no_model", value=run_id, msg="no_model_6", run_id=run_id, status=run.status,
                            status_sentence=run.status_sentence)
     frame = read_input(input_path)
     columns = check_columns(run, frame)
-    predictor, model = model_for_use(run)
-    features = frame[columns["features"]]
-    out = frame  # the input columns, then the predictions (no copy of a large file)
-    if run.problem_type == "regression":
-        out["prediction"] = predictor.predict(features, model=model).to_numpy()
-    else:
-        proba = predictor.predict_proba(features, model=model)
-        if run.problem_type == "binary":
-            positive = predictor.positive_class
-            negative = next(c for c in proba.columns if c != positive)
-            rule = mitigation.adopted(run_id)
-            score = proba[positive].to_numpy()
-            yes = (score >= run.threshold if rule is None
-                   else mitigation.decide(rule["rule"], score, frame, rule["sensitive"]))
-            out["prediction"] = np.where(yes, positive, negative)
-        else:
-            out["prediction"] = proba.idxmax(axis=1).to_numpy()
-        for cls in proba.columns:
-            out[f"probability_{cls}"] = proba[cls].to_numpy()
+    predicted, monitored, model = predict_frame(run, frame, columns)
+    out = pd.concat([frame, predicted], axis=1)  # the input columns, then the predictions
     _write_csv(out, Path(output_path))
-    return {"run_id": run_id, "rows": len(out), "output": str(output_path), "model": run.chosen_model,
-            "threshold": run.threshold, "ignored_columns": columns["ignored_columns"],
+    found = monitoring.drift_of(run, frame, columns["features"], monitored, lang=lang)
+    rule = _rule_said(mitigation.adopted(run_id)) if run.problem_type == "binary" else None
+    batch = monitoring.record(run_id, input_path=Path(input_path), rows=len(out), output=str(output_path),
+                              rule=rule, drift=found, user=user)
+    return {"run_id": run_id, "batch_id": batch, "rows": len(out), "output": str(output_path),
+            "model": run.chosen_model, "threshold": run.threshold, "ignored_columns": columns["ignored_columns"],
             "refit_on_all_rows": model != run.predicting_model(),
-            "decision_rule": _rule_said(mitigation.adopted(run_id)) if run.problem_type == "binary" else None,
-            "drift": drift(run, frame, features=columns["features"])}
+            "decision_rule": rule, "drift": found}
 
 
 def _rule_said(rule: dict | None) -> dict | None:
@@ -95,7 +111,25 @@ def _rule_said(rule: dict | None) -> dict | None:
     return {k: rule[k] for k in ("analysis_id", "sensitive", "constraint", "adopted_by", "adopted_at", "reason")}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula ('=cmd|...', '+1+1', '@SUM') get a leading
+    apostrophe, as OWASP advises for CSV exports; numbers are untouched."""
+    out = frame
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            text = frame[col]
+            risky = text.astype(str).str.startswith(FORMULA_STARTS) & text.notna()
+            if risky.any():
+                out = out if out is not frame else frame.copy()
+                out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame = neutralised(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".csv", delete=False) as tmp:
         partial = Path(tmp.name)
@@ -107,23 +141,3 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     finally:
         con.close()
         partial.unlink(missing_ok=True)
-
-
-def drift(run: RunRecord, frame: pd.DataFrame, *, features: list[str]) -> dict:
-    """How far the new rows sit from the training data: mean shift (in standard deviations) for
-    numbers, share of unseen categories for the rest, and missing shares."""
-    train = training_features(run)[features]
-    out = []
-    for col in features:
-        row = {"column": col, "missing_share_train": float(train[col].isna().mean()),
-               "missing_share_input": float(frame[col].isna().mean())}
-        if train[col].dtype.kind in NUMERIC_KINDS:
-            sd = float(train[col].std()) or 1.0
-            row["mean_shift_sd"] = round((float(frame[col].mean()) - float(train[col].mean())) / sd, 3)
-        else:
-            seen = set(train[col].dropna().astype(str))
-            values = frame[col].dropna().astype(str)
-            row["unseen_share"] = float((~values.isin(seen)).mean()) if len(values) else 0.0
-        out.append(row)
-    return {"columns": out}
-
