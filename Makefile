@@ -36,6 +36,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/ingest.py
 	$(PY) bench/scoring.py
 	$(PY) bench/fairness.py
+	$(PY) bench/drift.py
 
 bench-runs: $(VENV)/.installed bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt

@@ -58,3 +58,12 @@ def test_spreadsheet_formulas_in_text_cells_are_made_inert():
     assert list(safe["name"][:5]) == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "'-2", "plain"]
     assert safe["name"].iloc[5] is None and list(safe["amount"]) == [-5, 1, 2, 3, 4, 5]
     assert frame["name"].iloc[0].startswith("=")  # the caller's frame is left alone
+
+
+def test_the_fast_wasserstein_distance_equals_scipys():
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    for u, v in [(rng.normal(size=300), rng.normal(0.3, 2, size=5000)), (rng.integers(0, 5, 50), rng.integers(0, 7, 80)),
+                 (np.array([1.0]), np.array([1.0, 2.0, 2.0]))]:
+        assert drift.wasserstein_distance(u, v) == pytest.approx(stats.wasserstein_distance(u, v), abs=1e-12)

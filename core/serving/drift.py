@@ -6,7 +6,7 @@ up to 1,000 training rows, Kolmogorov-Smirnov (numbers with more than 5 values) 
 training standard deviation (numbers) or the Jensen-Shannon distance (categories), drifted from
 0.1. PSI is added for every column with the credit-scoring bands (0.1 moderate, 0.25 major).
 Each column also reports missing values and unseen categories, and says what changed in words.
-Everything is NumPy on value counts and sorted arrays, so a million rows take about a second.
+Everything is NumPy on value counts and sorted arrays (bench/results/drift.md).
 """
 
 import numpy as np
@@ -34,14 +34,16 @@ def _psi(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def _shares(values: np.ndarray, categories: np.ndarray) -> np.ndarray:
-    index = {c: i for i, c in enumerate(categories)}
-    codes, counts = np.unique(values, return_counts=True)
-    out = np.zeros(len(categories))
-    for code, n in zip(codes, counts):
-        if code in index:
-            out[index[code]] = n
-    return out / max(len(values), 1)
+def wasserstein_distance(u_values, v_values) -> float:
+    """scipy.stats.wasserstein_distance without weights, with the same result: each sample sorted
+    once, then merged (a stable sort of two sorted runs is linear), instead of an argsort of both
+    together; about three times faster on a million rows (bench/results/drift.md)."""
+    u, v = np.sort(np.asarray(u_values, float)), np.sort(np.asarray(v_values, float))
+    every = np.sort(np.concatenate([u, v]), kind="stable")
+    deltas = np.diff(every)
+    u_cdf = np.searchsorted(u, every[:-1], side="right") / len(u)
+    v_cdf = np.searchsorted(v, every[:-1], side="right") / len(v)
+    return float(np.sum(np.abs(u_cdf - v_cdf) * deltas))
 
 
 def _numeric_column(ref: np.ndarray, cur: np.ndarray) -> dict:
@@ -52,10 +54,10 @@ def _numeric_column(ref: np.ndarray, cur: np.ndarray) -> dict:
         drifted = stat < P_VALUE
     elif many:
         sd = float(np.std(ref)) or 1.0
-        method, stat = "wasserstein", float(stats.wasserstein_distance(ref, cur) / sd)
+        method, stat = "wasserstein", wasserstein_distance(ref, cur) / sd if len(cur) else 0.0
         drifted = stat >= DISTANCE
     else:  # few distinct numbers behave like categories
-        return _categorical_column(ref.astype(str), cur.astype(str)) | {"numeric": True}
+        return _categorical_column(pd.Series(ref).astype(str), pd.Series(cur).astype(str)) | {"numeric": True}
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
     ref_bins = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1) / len(ref)
     cur_bins = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1) / max(len(cur), 1)
@@ -64,9 +66,11 @@ def _numeric_column(ref: np.ndarray, cur: np.ndarray) -> dict:
             "train_mean": float(np.mean(ref)), "batch_mean": float(np.mean(cur)) if len(cur) else None}
 
 
-def _categorical_column(ref: np.ndarray, cur: np.ndarray) -> dict:
-    categories = np.unique(np.concatenate([np.unique(ref), np.unique(cur)]))
-    ref_share, cur_share = _shares(ref, categories), _shares(cur, categories)
+def _categorical_column(ref: pd.Series, cur: pd.Series) -> dict:
+    ref_counts, cur_counts = ref.value_counts(), cur.value_counts()  # hashing, not sorting strings
+    categories = ref_counts.index.union(cur_counts.index)
+    ref_share = ref_counts.reindex(categories, fill_value=0).to_numpy(float) / max(len(ref), 1)
+    cur_share = cur_counts.reindex(categories, fill_value=0).to_numpy(float) / max(len(cur), 1)
     if len(ref) <= SMALL_REFERENCE:
         # the batch's counts against the training shares; a value training never had gets a tiny
         # share, so a new category counts as change
@@ -95,10 +99,10 @@ def compare(reference: pd.DataFrame, batch: pd.DataFrame, columns: list[str], *,
             cur_num = pd.to_numeric(cur_ok, errors="coerce").dropna()
             row |= {"kind": "numeric", **_numeric_column(ref_ok.to_numpy(float), cur_num.to_numpy(float))}
         else:
-            r, c = ref_ok.astype(str).to_numpy(), cur_ok.astype(str).to_numpy()
-            unseen = ~np.isin(c, np.unique(r))
+            r, c = ref_ok.astype(str), cur_ok.astype(str)
+            unseen = ~c.isin(r.unique())
             row |= {"kind": "categorical", **_categorical_column(r, c), "unseen_share": float(unseen.mean())
-                    if len(c) else 0.0, "unseen_example": str(c[unseen][0]) if unseen.any() else None}
+                    if len(c) else 0.0, "unseen_example": str(c[unseen].iloc[0]) if unseen.any() else None}
         row["psi_band"] = "major" if row["psi"] >= PSI_BANDS[1] else "moderate" if row["psi"] >= PSI_BANDS[0] \
             else "stable"
         row["alert"] = _alert(row)
