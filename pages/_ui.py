@@ -24,7 +24,7 @@ ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 _routed = threading.local()  # set by the router for the script run it routes (one thread per session)
 
 
-# (file, label, icon, url path); the first is the home page. Stakeholders read results: no Train page.
+# (file, label, icon, url path); the first is the home page. Stakeholders read results: no Train or Score page.
 PAGES = [
     ("pages/home.py", "page_home", ":material/home:", ""),
     ("pages/summary.py", "page_summary", ":material/article:", "summary"),
@@ -34,9 +34,11 @@ PAGES = [
     ("pages/results.py", "page_results", ":material/insights:", "results"),
     ("pages/compare.py", "page_compare", ":material/compare:", "compare"),
     ("pages/fairness.py", "page_fairness", ":material/balance:", "fairness"),
+    ("pages/score.py", "page_score", ":material/bolt:", "score"),
+    ("pages/monitoring.py", "page_monitoring", ":material/monitor_heart:", "monitoring"),
     ("pages/glossary.py", "page_glossary", ":material/menu_book:", "glossary"),
 ]
-HIDDEN_FROM = {"pages/train.py": {"stakeholder"}}
+HIDDEN_FROM = {"pages/train.py": {"stakeholder"}, "pages/score.py": {"stakeholder"}}
 
 
 def app_pages(lang: str, audience: str | None = None) -> list:

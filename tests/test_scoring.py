@@ -1,6 +1,7 @@
 """Model choice and batch scoring with the chosen model and threshold."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -130,3 +131,23 @@ def test_cli_score_and_choose(in_run_home, tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["rows"] == 50 and result["threshold"] == 0.3 and "drift" in result
+
+
+def test_the_score_and_monitoring_pages_read_out_the_latest_batch(in_run_home, tmp_path):
+    from tests.test_app import run_app, texts
+
+    run_id = in_run_home.run_id
+    frame = pd.read_csv(_input(tmp_path, rows=200))
+    frame["age"] = frame["age"] + 15  # an older batch than training saw
+    frame.to_csv(tmp_path / "older.csv", index=False)
+    scoring.score(run_id, input_path=tmp_path / "older.csv", user="ana")  # the default place, in the workspace
+    at = run_app("pages/score.py", audience="analyst")
+    at.selectbox(key="score_pick").set_value(run_id).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    words = texts(at).replace("\\", "")
+    assert "Scored 200 rows of older.csv" in words and re.search(r"'age' is on average 1\d.\d higher", words)
+    assert any(d.label == "Download the scored rows (CSV)" for d in at.get("download_button"))
+    at = run_app("pages/monitoring.py", audience="stakeholder")
+    at.selectbox(key="monitoring_pick").set_value(run_id).run()
+    assert not at.exception and not at.error
+    assert "batches" in texts(at) and len(at.dataframe) == 1

@@ -245,3 +245,15 @@ def tradeoff_chart(points: list[dict], *, title: str, x_title: str, y_title: str
     above = base.mark_text(dx=10, dy=-10, align="left").encode(text="rule:N").transform_filter("datum.first")
     below = base.mark_text(dx=10, dy=10, align="left").encode(text="rule:N").transform_filter("!datum.first")
     return (dots + above + below).properties(title=title, height=260)
+
+
+def psi_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> alt.Chart:
+    """Each column's PSI over the scored batches, with the 0.1 and 0.25 bands drawn as rules.
+    points: {"when", "column", "psi"}."""
+    data = pd.DataFrame(points)
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("when:T", title=x_title), y=alt.Y("psi:Q", title=y_title),
+        color=alt.Color("column:N", title=None),
+        tooltip=["column:N", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("psi:Q", format=".3f")])
+    bands = alt.Chart(pd.DataFrame({"psi": [0.1, 0.25]})).mark_rule(strokeDash=[4, 4], color="#c0392b").encode(y="psi:Q")
+    return (bands + lines).properties(title=title, height=280)

@@ -5,6 +5,7 @@ against the columns the model was trained on, and is written with DuckDB for spe
 """
 
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
 from core.serving import monitoring
 from core.data import readers
+from core.foundation import config
 from core.foundation.errors import InvalidInput
 from core.training import views
 from core.training.views import RunRecord
@@ -81,11 +83,14 @@ def predict_frame(run: RunRecord, frame: pd.DataFrame, columns: dict) -> tuple[p
     return out, score, model
 
 
-def score(run_id: str, *, input_path, output_path, user: str | None = None, lang: str = "en") -> dict:
+def score(run_id: str, *, input_path, output_path=None, user: str | None = None, lang: str = "en") -> dict:
     """Predict every row of `input_path` with the model in use and its threshold (or adopted rule);
-    write a CSV; record the batch with its drift against the training rows. A file that fails the
-    checks writes nothing."""
+    write a CSV (by default in the workspace's scored/ folder); record the batch with its drift
+    against the training rows. A file that fails the checks writes nothing."""
     run = views.load(run_id)
+    if output_path is None:
+        stamp = time.strftime("%Y%m%d_%H%M%S")
+        output_path = config.home() / "scored" / run_id / f"{stamp}_{Path(input_path).stem}_scored.csv"
     if not run.models:
         raise InvalidInput(code="no_model", value=run_id, msg="no_model_6", run_id=run_id, status=run.status,
                            status_sentence=run.status_sentence)
