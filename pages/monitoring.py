@@ -21,7 +21,7 @@ if not batches:
 latest = batches[-1]
 changed = [c for c in latest["drift"]["columns"] if c["alert"]["id"] != "drift_none"]
 rows = sum(b["rows"] for b in batches)
-st.markdown(plain(t("monitoring_summary", n=len(batches), rows=f"{rows:,}", since=batches[0]["scored_at"][:10],
+st.markdown(plain(t("monitoring_summary" if len(batches) > 1 else "monitoring_summary_one", n=len(batches), rows=f"{rows:,}", since=batches[0]["scored_at"][:10],
                     changed=len(changed), columns=len(latest["drift"]["columns"]))))
 if changed:
     st.warning("\n".join(f"- {plain(c['message'])}" for c in changed), icon=":material/trending_up:")

@@ -287,3 +287,26 @@ def test_the_report_and_the_code_download_from_the_app(server, page, credit_run)
     script = server["home"] / "run.py"
     code.value.save_as(script)
     assert "TabularPredictor(path=path, **PREDICTOR).fit(train, **FIT)" in script.read_text()
+
+
+def test_an_analyst_scores_a_file_and_follows_it_on_monitoring(server, page, credit_run):
+    import pandas as pd
+
+    _cli(server, "preferences", "set", "--user", "sam", "audience", "analyst")
+    rows = pd.read_csv(REPO / "data" / "german_credit.csv").drop(columns=["risk"]).head(300)
+    rows["age"] = rows["age"] + 12
+    rows.loc[:40, "purpose"] = "crypto"
+    path = server["home"] / "april.csv"
+    rows.to_csv(path, index=False)
+    page.goto(server["url"] + f"/score?user=sam&run={credit_run}")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Score these rows").click()
+    page.get_by_text("Scored 300 rows of april.csv").wait_for(timeout=60000)
+    page.get_by_text("never seen in training (for example 'crypto')").wait_for()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(server["home"] / "score_page.png"), full_page=True)
+    page.goto(server["url"] + f"/monitoring?user=sam&run={credit_run}")
+    page.get_by_text("One batch (300 rows) scored on").wait_for(timeout=60000)
+    page.locator("canvas, svg").first.wait_for()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(server["home"] / "monitoring_page.png"), full_page=True)
