@@ -13,7 +13,7 @@ from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
 from core.reporting import export, narrative, render, report
-from core.serving import monitoring, scoring
+from core.serving import api, monitoring, scoring
 from core.training import lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
 
@@ -345,6 +345,17 @@ COMMANDS = [
             "{batch_id, rows, output, model, threshold, decision_rule, drift: {columns: [{column, method, statistic, "
             "threshold, drifted, psi, psi_band, message}], drifted_columns, dataset_drift, prediction}}",
             (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), LANG, USER)),
+    Command(("serve",), "Serve the run's model in use over HTTP (FastAPI) until stopped: POST /predict, GET /health, "
+            "GET /model, /docs.", api.serve,
+            lambda a: api.serve(a.run_id, host=a.host, port=a.port, max_bytes=int(a.max_mb * 1024 * 1024)),
+            "{run_id, stopped}",
+            (RUN_ID, Arg("--host", "Address to listen on (loopback by default).", default="127.0.0.1"),
+             Arg("--port", type=int, default=8000),
+             Arg("--max-mb", "Largest request body, in MB.", type=float, default=10.0))),
+    Command(("bundle",), "A zip to serve the model on another machine: the model in use (slimmed), its "
+            "endpoint, pinned requirements and a README.", api.bundle,
+            lambda a: api.bundle(a.run_id, output=a.output), "{run_id, output, model, bytes}",
+            (RUN_ID, Arg("--output", "Where to write the zip.", required=True))),
     Command(("monitoring",), "A run's scored batches, oldest first, each with its drift against the training rows.",
             monitoring.batches, lambda a: monitoring.batches(a.run_id, lang=a.lang),
             "[{batch_id, input_name, input_hash, rows, scored_by, scored_at, decision_rule, drift}]", (RUN_ID, LANG)),

@@ -15,7 +15,7 @@ import pandas as pd
 from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
-from core.serving import monitoring
+from core.serving import api, endpoint, monitoring
 from core.data import readers
 from core.foundation import config
 from core.foundation.errors import InvalidInput
@@ -57,29 +57,14 @@ def check_columns(run: RunRecord, frame: pd.DataFrame) -> dict:
 
 
 def predict_frame(run: RunRecord, frame: pd.DataFrame, columns: dict) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """The predictions of the model in use (and the adopted fairer rule, if any) for checked rows:
-    `prediction` and one `probability_<class>` per class, and the score monitoring follows (the
-    positive class's probability, the predicted number, or the predicted class), and the model used."""
+    """The predictions of the model in use for checked rows, by the endpoint's own rule (one rule
+    for batch and REST), with the adopted fairer rule if there is one; the score monitoring
+    follows; and the model used."""
     predictor, model = model_for_use(run)
-    features = frame[columns["features"]]
-    out = pd.DataFrame(index=frame.index)
-    if run.problem_type == "regression":
-        out["prediction"] = predictor.predict(features, model=model).to_numpy()
-        return out, out["prediction"].to_numpy(), model
-    proba = predictor.predict_proba(features, model=model)
-    if run.problem_type == "binary":
-        positive = predictor.positive_class
-        negative = next(c for c in proba.columns if c != positive)
-        rule = mitigation.adopted(run.run_id)
-        score = proba[positive].to_numpy()
-        yes = (score >= run.threshold if rule is None
-               else mitigation.decide(rule["rule"], score, frame, rule["sensitive"]))
-        out["prediction"] = np.where(yes, positive, negative)
-    else:
-        out["prediction"] = proba.idxmax(axis=1).to_numpy()
-        score = out["prediction"].astype(str).to_numpy()
-    for cls in proba.columns:
-        out[f"probability_{cls}"] = proba[cls].to_numpy()
+    rule = mitigation.adopted(run.run_id) if run.problem_type == "binary" else None
+    decide = None if rule is None else (lambda score, rows: mitigation.decide(rule["rule"], score, rows,
+                                                                              rule["sensitive"]))
+    out, score = endpoint.predict_table(predictor, model, frame, api.meta_for(run), decide)
     return out, score, model
 
 

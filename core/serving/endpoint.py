@@ -1,0 +1,146 @@
+"""The model at work: the one prediction rule (shared by batch scoring and the REST endpoint) and
+the FastAPI app. Standalone on purpose: it imports no Common Ground module, so a deployment
+bundle carries this very file and serves exactly what the app serves.
+
+    python endpoint.py --model-dir model --meta model.json [--host 127.0.0.1] [--port 8000]
+
+Routes: GET /health, GET /model (what it predicts, its test scores, the plain-language summary),
+POST /predict (a JSON array of records in, one prediction each out, in order). Records are
+checked against the training columns (422 names the field), bodies over the limit get 413,
+and with a token set (COMMONGROUND_SERVE_TOKEN) every route but /health needs it as a bearer.
+"""
+
+import argparse
+import hmac
+import os
+from typing import Callable, Optional
+
+import numpy as np
+import pandas as pd
+
+MAX_BYTES = 10 * 1024 * 1024  # the default request limit
+TOKEN_ENV = "COMMONGROUND_SERVE_TOKEN"
+
+
+def predict_table(predictor, model: str, frame: pd.DataFrame, meta: dict,
+                  decide: Optional[Callable] = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """`prediction` (and `probability_<class>` per class) for every row, decided at the threshold
+    in use, or by `decide(score, frame)` (an adopted fairer rule); and the score monitoring follows
+    (the positive class's probability, the predicted number or the predicted class)."""
+    features = frame[[f["name"] for f in meta["features"]]]
+    out = pd.DataFrame(index=frame.index)
+    if meta["problem_type"] == "regression":
+        out["prediction"] = predictor.predict(features, model=model).to_numpy()
+        return out, out["prediction"].to_numpy()
+    proba = predictor.predict_proba(features, model=model)
+    if meta["problem_type"] == "binary":
+        positive = predictor.positive_class
+        negative = next(c for c in proba.columns if c != positive)
+        score = proba[positive].to_numpy()
+        yes = decide(score, frame) if decide else score >= meta["threshold"]
+        out["prediction"] = np.where(yes, positive, negative)
+    else:
+        out["prediction"] = proba.idxmax(axis=1).to_numpy()
+        score = out["prediction"].astype(str).to_numpy()
+    for cls in proba.columns:
+        out[f"probability_{cls}"] = proba[cls].to_numpy()
+    return out, score
+
+
+def _record_model(meta: dict):
+    """The pydantic model of one record: every training column is required (null allowed for a
+    missing value), numbers must be numbers; other fields are ignored."""
+    from pydantic import ConfigDict, create_model
+
+    fields = {}
+    for f in meta["features"] + [{"name": c, "type": "text"} for c in meta.get("extra_columns", [])]:
+        kind = Optional[float] if f["type"] == "number" else Optional[str]
+        fields[f["name"]] = (kind, ...)
+    return create_model("Record", __config__=ConfigDict(extra="ignore", coerce_numbers_to_str=True), **fields)
+
+
+def create_app(predictor, model: str, meta: dict, *, token: str | None = None, max_bytes: int = MAX_BYTES,
+               decide: Optional[Callable] = None):
+    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi.responses import JSONResponse
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    Record = _record_model(meta)
+    app = FastAPI(title=f"Common Ground: {meta['name']}", version=meta["run_id"],
+                  description=f"Predicts '{meta['target']}' ({meta['problem_type']}) with {model}.")
+    bearer = HTTPBearer(auto_error=False)
+
+    def allowed(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if token and (credentials is None or not hmac.compare_digest(credentials.credentials, token)):
+            raise HTTPException(status_code=401, detail="A valid bearer token is needed (Authorization: Bearer ...).")
+
+    @app.middleware("http")
+    async def limits(request: Request, call_next):
+        if request.method == "POST":
+            length = request.headers.get("content-length")
+            if length is None or int(length) > max_bytes:
+                size = "unknown" if length is None else f"{int(length):,} bytes"
+                return JSONResponse(status_code=413 if length else 411, content={
+                    "detail": f"The request body ({size}) must state its length and stay under {max_bytes:,} bytes; "
+                              "send fewer records per request."})
+            kind = request.headers.get("content-type", "")
+            if not kind.startswith("application/json"):
+                return JSONResponse(status_code=415, content={
+                    "detail": f"Send the records as JSON (Content-Type: application/json), not '{kind or 'nothing'}'."})
+        return await call_next(request)
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "run_id": meta["run_id"], "model": model}
+
+    @app.get("/model", dependencies=[Depends(allowed)])
+    def about() -> dict:
+        return {k: meta.get(k) for k in ("run_id", "name", "target", "problem_type", "threshold", "classes",
+                                         "features", "holdout_metrics", "decision_rule", "summary")} | {"model": model}
+
+    @app.post("/predict", dependencies=[Depends(allowed)])
+    def predict(records: list[Record]) -> dict:  # type: ignore[valid-type]
+        if not records:
+            return {"predictions": []}
+        frame = pd.DataFrame([r.model_dump() for r in records])
+        for f in meta["features"]:
+            if f["type"] == "number":
+                frame[f["name"]] = pd.to_numeric(frame[f["name"]])
+        try:
+            out, _ = predict_table(predictor, model, frame, meta, decide)
+        except ValueError as exc:  # a value the model cannot take: the caller's to fix
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        probabilities = {c[len("probability_"):]: out[c].tolist() for c in out.columns if c.startswith("probability_")}
+        return {"predictions": [
+            {"prediction": _plain(p), "probabilities": {k: v[i] for k, v in probabilities.items()}}
+            for i, p in enumerate(out["prediction"].tolist())]}
+
+    return app
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def main() -> None:
+    import json
+
+    import uvicorn
+    from autogluon.tabular import TabularPredictor
+
+    parser = argparse.ArgumentParser(description="Serve a Common Ground model over HTTP.")
+    parser.add_argument("--model-dir", required=True)
+    parser.add_argument("--meta", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    meta = json.loads(open(args.meta, encoding="utf-8").read())
+    predictor = TabularPredictor.load(args.model_dir)
+    model = meta.get("model_in_bundle") or predictor.model_best
+    predictor.persist(models=[model])
+    uvicorn.run(create_app(predictor, model, meta, token=os.environ.get(TOKEN_ENV) or None), host=args.host,
+                port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
