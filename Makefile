@@ -37,6 +37,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/scoring.py
 	$(PY) bench/fairness.py
 	$(PY) bench/drift.py
+	$(PY) bench/serve.py
 
 bench-runs: $(VENV)/.installed bench/requirements.txt
 	$(PY) -m pip install --quiet -r bench/requirements.txt

@@ -107,15 +107,16 @@ with st.expander(t("report_edit_heading"), icon=":material/edit_note:"):
     card = attempt(report.build, run_id, lang)
     if card:
         by_title = {sec["title"]: sec for sec in card["sections"]}
-        sec = by_title[st.selectbox(t("report_section"), list(by_title), key=f"report_section_{run_id}")]
+        sec = by_title[st.selectbox(t("report_section"), list(by_title), key=f"report_section_{run_id}_{lang}")]
         if sec["edited"]:
             e = sec["edited"]
             st.caption(plain(t("report_edited_by", who=e["edited_by"], when=e["edited_at"].replace("T", " "))))
         if sec["generated_changed"]:
             st.warning(t("report_generated_changed"), icon=":material/update:")
         version = (sec["edited"] or {}).get("version", 0)
-        with st.form(f"report_form_{run_id}_{sec['id']}_{version}", border=False):
-            typed = st.text_area(t("report_text"), sec["text"], height=200, help=t("report_text_help"))
+        with st.form(f"report_form_{run_id}_{lang}_{sec['id']}_{version}", border=False):
+            typed = st.text_area(t("report_text"), sec["text"], height=200, help=t("report_text_help"),
+                                 key=f"report_text_{run_id}_{lang}_{sec['id']}_{version}")
             row = st.container(horizontal=True)
             save = row.form_submit_button(t("report_save"), type="primary")
             back = row.form_submit_button(t("report_back_to_generated"), disabled=not sec["edited"])

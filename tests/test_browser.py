@@ -96,6 +96,7 @@ def test_a_bad_upload_shows_one_sentence_and_no_traceback(server, page, tmp_path
     page.goto(server["url"] + "/data")
     page.get_by_text("Add a data set").click()
     page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_text("ragged.csv").first.wait_for(timeout=30000)  # uploaded before the form is sent
     page.get_by_role("button", name="Add data set").click()
     page.get_by_text("Line 3 of 'ragged.csv' has 2 values but the header has 3 columns").wait_for(timeout=30000)
     assert page.get_by_text("Traceback").count() == 0
@@ -170,7 +171,7 @@ def test_stakeholder_summary_switches_language_and_shows_a_script_comment_as_tex
     page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
     page.get_by_role("option", name="Português").click()
     page.get_by_text("De cada 100 casos, o modelo acerta cerca de").first.wait_for(timeout=30000)
-    assert page.get_by_text("Of every 100 cases").count() == 0
+    expect(page.get_by_text("Of every 100 cases")).to_have_count(0, timeout=30000)  # once the rerun settles
     page.get_by_role("heading", name="Resumo").wait_for()
     page.get_by_text("Nenhum comentário ainda").wait_for()
     page.wait_for_timeout(1000)  # let the rerun after the switch settle before typing
@@ -300,6 +301,7 @@ def test_an_analyst_scores_a_file_and_follows_it_on_monitoring(server, page, cre
     rows.to_csv(path, index=False)
     page.goto(server["url"] + f"/score?user=sam&run={credit_run}")
     page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("april.csv").first.wait_for(timeout=30000)
     page.get_by_role("button", name="Score these rows").click()
     page.get_by_text("Scored 300 rows of april.csv").wait_for(timeout=60000)
     page.get_by_text("never seen in training (for example 'crypto')").wait_for()

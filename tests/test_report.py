@@ -154,7 +154,7 @@ def test_a_stakeholder_edits_a_section_on_the_summary_page(runs):
     at = run_app("pages/summary.py", user="sol", audience="stakeholder")
     at.selectbox(key="summary_pick").set_value(run.run_id).run()
     assert not at.exception
-    at.selectbox(key=f"report_section_{run.run_id}").set_value("Out-of-scope uses").run()
+    at.selectbox(key=f"report_section_{run.run_id}_en").set_value("Out-of-scope uses").run()
     box = next(x for x in at.text_area if x.label == "Text of the section")
     assert box.value.startswith("Not written yet")
     box.set_value("Not for loans above 50,000.")
