@@ -1,12 +1,17 @@
 """Runs: every training run, live while it trains, with cancel and "tweak and re-run"."""
 
+import json
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 import yaml
 
 import glossary
-from core.analysis import choice, compare
+from core.analysis import choice, compare, explain, mitigation
 from core.reporting import narrative
+from core.serving import api
 from core.training import lifecycle, views
 from core.training.spec import MODEL_FAMILIES
 from pages._ui import attempt, ctx, fragment, help_for, plain, run_label, suspect_banner, t, term_name
@@ -219,6 +224,30 @@ if run.rerun_of and run.ended:
         if diff["setup_changes"]:
             st.caption(plain(t("rerun_setup_changed", what=", ".join(
                 f"{c['what']} {c['original']} → {c['rerun']}" for c in diff["setup_changes"]))))
+
+if run.has_model and run.ended and audience != "stakeholder":
+    with st.expander(t("serve_heading"), icon=":material/rocket_launch:"):
+        st.markdown(t("serve_intro"))
+        st.page_link("pages/score.py", label=t("page_score"), icon=":material/bolt:")
+        st.code(f"python -m core serve {run_id} --port 8000", language="bash")
+        example = attempt(explain.holdout_row, run, 0)
+        if example:
+            record = json.dumps([{k: v for k, v in example["values"].items()}], default=str)
+            st.code("curl -s -X POST http://127.0.0.1:8000/predict -H 'Content-Type: application/json' \\\n"
+                    f"     -d '{record}'", language="bash")
+        st.caption(t("serve_token_help"))
+
+        def zipped() -> bytes:
+            with tempfile.TemporaryDirectory() as tmp:
+                made = api.bundle(run_id, output=Path(tmp) / "bundle.zip")
+                return Path(made["output"]).read_bytes()
+
+        if run.problem_type == "binary" and attempt(mitigation.adopted, run_id):
+            st.caption(t("bundle_no_rule"))
+        else:
+            st.download_button(t("bundle_button"), zipped, file_name=f"{run_id}_bundle.zip", mime="application/zip",
+                               icon=":material/package_2:", help=t("bundle_help"))
+        st.code(f"python -m core bundle {run_id} --output {run_id}_bundle.zip", language="bash")
 
 if audience != "stakeholder":
     again, tweak = st.columns(2)
