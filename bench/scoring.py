@@ -2,7 +2,7 @@
 
 Trains a LightGBM-only run on a 32,000-row Adult-like table, then scores 1,000,000 rows
 through core.scoring (read, check, predict, write CSV) and times single-row predictions.
-Targets (issue 4): >= 100,000 rows/s for batch scoring; what-if update < 300 ms.
+Targets: >= 150,000 rows/s for batch scoring with its drift check (issue 14; issue 4 asked 100,000); what-if < 300 ms.
 Run: .venv/bin/python bench/scoring.py
 """
 
@@ -71,8 +71,8 @@ def main():
 
     lines = [f"# Batch scoring and what-if ({ROWS:,} rows, model {best_gbm['model']}, {os.cpu_count()} cores, "
              f"{time.strftime('%Y-%m-%d')})", "", "| measure | figure | target |", "|---|---|---|",
-             f"| batch scoring through core.serving.scoring (read CSV, check columns, predict, write CSV) | "
-             f"{result['rows'] / total:,.0f} rows/s ({total:.1f} s) | >= 100,000 rows/s |",
+             f"| batch scoring through core.serving.scoring (read CSV, check columns, predict, write CSV with inert text cells, drift of 14 columns and the predictions, batch recorded) | "
+             f"{result['rows'] / total:,.0f} rows/s ({total:.1f} s) | >= 150,000 rows/s |",
              f"| plain AutoGluon doing the same (pandas read_csv, predict_proba, to_csv) | {ROWS / plain:,.0f} rows/s "
              f"({plain:.1f} s) | reference |",
              f"| what-if: one edited row through explain.predict_one (the Results page's call), median of 50 | "

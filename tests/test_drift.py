@@ -51,12 +51,16 @@ def test_missing_values_and_a_mix_change_are_reported():
     assert by["city"]["alert"]["id"] == "drift_mix" and by["city"]["value"] == "north"
 
 
-def test_spreadsheet_formulas_in_text_cells_are_made_inert():
+def test_spreadsheet_formulas_in_text_cells_are_made_inert(tmp_path):
+    import csv
+
     frame = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2", "plain", None],
                           "amount": [-5, 1, 2, 3, 4, 5]})
-    safe = scoring.neutralised(frame)
-    assert list(safe["name"][:5]) == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "'-2", "plain"]
-    assert safe["name"].iloc[5] is None and list(safe["amount"]) == [-5, 1, 2, 3, 4, 5]
+    scoring._write_csv(frame, tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["name"] for r in rows] == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "'-2", "plain", ""]
+    assert [r["amount"] for r in rows] == ["-5", "1", "2", "3", "4", "5"]  # numbers are left alone
     assert frame["name"].iloc[0].startswith("=")  # the caller's frame is left alone
 
 

@@ -18,6 +18,7 @@ from core.analysis.explain import NUMERIC_KINDS
 from core.serving import api, endpoint, monitoring
 from core.data import readers
 from core.foundation import config
+from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput
 from core.training import views
 from core.training.views import RunRecord
@@ -101,32 +102,35 @@ def _rule_said(rule: dict | None) -> dict | None:
     return {k: rule[k] for k in ("analysis_id", "sensitive", "constraint", "adopted_by", "adopted_at", "reason")}
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text cells a spreadsheet would run as a formula ('=cmd|...', '+1+1', '@SUM') get a leading
+# apostrophe, as OWASP advises for CSV exports; numbers are untouched. DuckDB does it while it
+# writes the file (a pandas scan of a million text cells costs seconds).
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
-def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells a spreadsheet would run as a formula ('=cmd|...', '+1+1', '@SUM') get a leading
-    apostrophe, as OWASP advises for CSV exports; numbers are untouched."""
-    out = frame
-    for col in frame.columns:
-        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            text = frame[col]
-            risky = text.astype(str).str.startswith(FORMULA_STARTS) & text.notna()
-            if risky.any():
-                out = out if out is not frame else frame.copy()
-                out[col] = text.where(~risky, "'" + text.astype(str))
-    return out
+def _inert(con, table: str) -> str:
+    """The SELECT list that writes `table` with its text cells made inert."""
+    out = []
+    for name, kind, *_ in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall():
+        col = quote_ident(name)
+        if kind == "VARCHAR" or kind.startswith("ENUM"):
+            text = f"{col}::VARCHAR"
+            out.append(f"CASE WHEN regexp_matches({text}, '{FORMULA_START}') THEN chr(39) || {text} "
+                       f"ELSE {text} END AS {col}")
+        else:
+            out.append(col)
+    return ", ".join(out)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame = neutralised(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".csv", delete=False) as tmp:
         partial = Path(tmp.name)
     con = duckdb.connect()
     try:
         con.register("scored", frame)
-        con.execute("COPY scored TO ? (HEADER, DELIMITER ',')", [str(partial)])
+        con.execute(f"COPY (SELECT {_inert(con, 'scored')} FROM scored) TO ? (HEADER, DELIMITER ',')",
+                    [str(partial)])
         partial.replace(path)  # the output appears whole or not at all
     finally:
         con.close()
