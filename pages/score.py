@@ -48,8 +48,8 @@ if changed:
     st.warning("\n".join(f"- {plain(c['message'])}" for c in changed), icon=":material/trending_up:")
 else:
     st.success(t("score_no_drift"), icon=":material/check_circle:")
-if "prediction" in found and found["prediction"]["drifted"]:
-    st.warning(t("score_prediction_drift"), icon=":material/insights:")
+if "prediction" in found and found["prediction"]["alert"]["id"] != "drift_prediction_none":
+    st.warning(plain(found["prediction"]["message"]), icon=":material/insights:")
 term_link("drift")
 
 output = Path(latest["output"]) if latest["output"] else None

@@ -25,8 +25,22 @@ def drift_of(run: RunRecord, frame: pd.DataFrame, features: list[str], monitored
     if reference is not None and len(monitored):
         ref = pd.DataFrame({"prediction": reference})
         cur = pd.DataFrame({"prediction": monitored})
-        found["prediction"] = drift.compare(ref, cur, ["prediction"], lang=lang)["columns"][0]
+        said = drift.compare(ref, cur, ["prediction"], lang=lang)["columns"][0]
+        said["alert"] = _about_predictions(said)
+        said["message"] = glossary.message(said["alert"]["id"], lang, **said["alert"]["values"])
+        found["prediction"] = said
     return found
+
+
+def _about_predictions(row: dict) -> dict:
+    """The predictions' own sentence: compared with the holdout's, not with training cases."""
+    if not row["drifted"] and row["psi_band"] == "stable":
+        return {"id": "drift_prediction_none", "values": {}}
+    if "batch_mean" in row:
+        return {"id": "drift_prediction_shift", "values": {"batch": f"{row['batch_mean']:,.3g}",
+                                                           "holdout": f"{row['train_mean']:,.3g}"}}
+    return {"id": "drift_prediction_mix", "values": {"value": row["value"], "batch": f"{100 * row['batch_share']:.0f}%",
+                                                     "holdout": f"{100 * row['train_share']:.0f}%"}}
 
 
 def _holdout_scores(run: RunRecord):
