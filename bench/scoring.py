@@ -22,22 +22,11 @@ ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 
 def main():
     home = Path(tempfile.mkdtemp())
-    os.environ["COMMONGROUND_HOME"] = str(home)
-    from bench import write_results
-    from bench.runs import adult_like
-    from core.analysis import artifacts, choice, explain
-    from core.data import datasets
+    from bench import lightgbm_run, write_results
+    from core.analysis import artifacts, explain
     from core.serving import scoring
-    from core.training import lifecycle
-    from core.training.spec import RunSpec
 
-    table = adult_like()
-    table.to_csv(home / "adult_like.csv", index=False)
-    dataset = datasets.add(home / "adult_like.csv")["dataset_id"]
-    run = lifecycle.wait(lifecycle.start(RunSpec(dataset, "income_over_50k", quality="fast", time_limit=60,
-                                                 model_families=["GBM"])).run_id)
-    best_gbm = next(m for m in run.models if m["model"] == "LightGBM")
-    run = choice.choose(run.run_id, model=best_gbm["model"], reason="benchmark: a single LightGBM model")
+    table, run = lightgbm_run(home)
     big = table.drop(columns=["income_over_50k"]).sample(ROWS, replace=True, random_state=0)
     big.to_csv(home / "score_me.csv", index=False)
 

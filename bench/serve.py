@@ -28,20 +28,9 @@ def _post(url: str, body: bytes) -> bytes:
 
 def main():
     home = Path(tempfile.mkdtemp())
-    os.environ["COMMONGROUND_HOME"] = str(home)
-    from bench import write_results
-    from bench.runs import adult_like
-    from core.analysis import choice
-    from core.data import datasets
-    from core.training import lifecycle
-    from core.training.spec import RunSpec
+    from bench import lightgbm_run, write_results
 
-    table = adult_like()
-    table.to_csv(home / "adult_like.csv", index=False)
-    dataset = datasets.add(home / "adult_like.csv")["dataset_id"]
-    run = lifecycle.wait(lifecycle.start(RunSpec(dataset, "income_over_50k", quality="fast", time_limit=60,
-                                                 model_families=["GBM"], refit_for_use=False)).run_id)
-    run = choice.choose(run.run_id, model="LightGBM", reason="benchmark: a single LightGBM model")
+    table, run = lightgbm_run(home)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
