@@ -36,6 +36,7 @@ COVERED_BY = {
     "core.reporting.report.build": ("report",),  # printed by report without --output
     "core.reporting.render.render": ("report",),  # the text report --output writes
     "core.reporting.report.reset": ("report-edit",),  # report-edit --reset
+    "core.serving.outcomes.history": ("monitoring",),  # printed with the batches
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}

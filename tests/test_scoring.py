@@ -151,3 +151,38 @@ def test_the_score_and_monitoring_pages_read_out_the_latest_batch(in_run_home, t
     at.selectbox(key="monitoring_pick").set_value(run_id).run()
     assert not at.exception and not at.error
     assert "batches" in texts(at) and len(at.dataframe) == 1
+
+
+def test_true_outcomes_give_real_performance_and_group_gaps_per_batch(in_run_home, tmp_path):
+    from core.serving import outcomes
+    from tests.test_app import run_app, texts
+
+    from core.analysis import fairness
+
+    run_id = in_run_home.run_id
+    fairness.analyse(run_id, sensitive=["sex"])  # the columns a fairness check looked at are followed too
+    credit = pd.read_csv(DATA / "german_credit.csv").tail(300).reset_index(drop=True)
+    credit.insert(0, "application", [f"a{i}" for i in range(len(credit))])
+    credit.drop(columns=["risk"]).to_csv(tmp_path / "may.csv", index=False)
+    scored = scoring.score(run_id, input_path=tmp_path / "may.csv", user="ana")
+    truth = credit[["application", "risk"]].head(200)
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    result = outcomes.add(run_id, input_path=tmp_path / "truth.csv", id_column="application", user="ana")
+    (mine,) = [b for b in result["batches"] if b["batch_id"] == scored["batch_id"]]
+    out = pd.read_csv(scored["output"]).head(200)
+    assert mine["rows_matched"] == 200
+    assert mine["metrics"]["accuracy"] == pytest.approx((out["prediction"] == truth["risk"]).mean(), abs=1e-12)
+    gap = next(g for g in mine["fairness"] if g["column"] == "sex")
+    rates = out.assign(yes=out["prediction"] == 1).groupby("sex")["yes"].mean()
+    assert gap["gap"] == pytest.approx(rates.max() - rates.min(), abs=1e-12)
+    assert outcomes.history(run_id)[-1]["batch_id"] == scored["batch_id"]
+    with pytest.raises(InvalidInput) as nothing:
+        pd.DataFrame({"application": ["zz1"], "risk": [1]}).to_csv(tmp_path / "none.csv", index=False)
+        outcomes.add(run_id, input_path=tmp_path / "none.csv", id_column="application")
+    with pytest.raises(InvalidInput) as typo:
+        outcomes.add(run_id, input_path=tmp_path / "truth.csv", id_column="app_id")
+    assert (nothing.value.code, typo.value.code) == ("outcomes_no_match", "outcomes_missing_columns")
+    at = run_app("pages/monitoring.py", audience="analyst")
+    at.selectbox(key="monitoring_pick").set_value(run_id).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "True outcomes are known for" in texts(at)

@@ -220,7 +220,7 @@ def _rows(run: RunRecord, data_path) -> tuple[pd.DataFrame, np.ndarray, np.ndarr
             proba = predictor.predict_proba(X, model=model)
             scores = pd.DataFrame({f"p_{c}": proba[c].to_numpy() for c in proba.columns})
             scores["y_pred"] = proba.idxmax(axis=1).to_numpy()
-            frame[run.target] = _as_classes(frame[run.target], [str(c) for c in proba.columns], data_path)
+            frame[run.target] = as_classes(frame[run.target], [str(c) for c in proba.columns], data_path)
         y = frame[run.target].to_numpy()
         source = "labeled_file"
     if run.problem_type == "regression":
@@ -232,7 +232,7 @@ def _rows(run: RunRecord, data_path) -> tuple[pd.DataFrame, np.ndarray, np.ndarr
     return frame, pd.Series(y).astype(str).to_numpy(), scores["y_pred"].astype(str).to_numpy(), source
 
 
-def _as_classes(values: pd.Series, classes: list[str], path) -> pd.Series:
+def as_classes(values: pd.Series, classes: list[str], path) -> pd.Series:
     """The file's outcomes as the model's class labels: '1.0' read from a file is the class '1';
     anything else unknown is refused with the values named."""
     def number(text):

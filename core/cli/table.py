@@ -13,7 +13,7 @@ from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import decisions, users, vocabulary
 from core.reporting import export, narrative, render, report
-from core.serving import api, monitoring, scoring
+from core.serving import api, monitoring, outcomes, scoring
 from core.training import lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
 
@@ -345,6 +345,14 @@ COMMANDS = [
             "{batch_id, rows, output, model, threshold, decision_rule, drift: {columns: [{column, method, statistic, "
             "threshold, drifted, psi, psi_band, message}], drifted_columns, dataset_drift, prediction}}",
             (RUN_ID, Arg("--input", required=True), Arg("--output", required=True), LANG, USER)),
+    Command(("outcomes",), "True outcomes for scored rows (matched by an id column): the model's real performance "
+            "per batch, beside its holdout score, and the gap between groups.", outcomes.add,
+            lambda a: outcomes.add(a.run_id, input_path=a.input, id_column=a.id, user=a.user),
+            "{run_id, rows_matched, batches: [{batch_id, rows_matched, metrics, fairness: [{column, metric, groups, "
+            "gap}]}]}",
+            (RUN_ID, Arg("--input", "CSV, TSV, Parquet or Excel with the id column and the true outcome.",
+                         required=True), Arg("--id", "The id column the scored files carried.", required=True),
+             USER)),
     Command(("serve",), "Serve the run's model in use over HTTP (FastAPI) until stopped: POST /predict, GET /health, "
             "GET /model, /docs.", api.serve,
             lambda a: api.serve(a.run_id, host=a.host, port=a.port, max_bytes=int(a.max_mb * 1024 * 1024)),
@@ -356,9 +364,12 @@ COMMANDS = [
             "endpoint, pinned requirements and a README.", api.bundle,
             lambda a: api.bundle(a.run_id, output=a.output), "{run_id, output, model, bytes}",
             (RUN_ID, Arg("--output", "Where to write the zip.", required=True))),
-    Command(("monitoring",), "A run's scored batches, oldest first, each with its drift against the training rows.",
-            monitoring.batches, lambda a: monitoring.batches(a.run_id, lang=a.lang),
-            "[{batch_id, input_name, input_hash, rows, scored_by, scored_at, decision_rule, drift}]", (RUN_ID, LANG)),
+    Command(("monitoring",), "A run's scored batches, oldest first, each with its drift against the training rows, "
+            "and the true outcomes that arrived for them.",
+            monitoring.batches, lambda a: {"batches": monitoring.batches(a.run_id, lang=a.lang),
+                                           "outcomes": outcomes.history(a.run_id)},
+            "{batches: [{batch_id, input_name, input_hash, rows, scored_by, scored_at, decision_rule, drift}], "
+            "outcomes: [{batch_id, rows_matched, metrics, fairness}]}", (RUN_ID, LANG)),
     Command(("fairness",), "Fairness of a run's model across groups (Fairlearn), stored for the Fairness page.",
             fairness.analyse, _fairness,
             "{analysis_id, run_id, sensitive, overall, by_group: [{group, count, selection_rate, ..., intervals}], "

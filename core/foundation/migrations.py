@@ -251,4 +251,21 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        15,
+        """
+        -- True outcomes that arrived for a scored batch's rows (matched by an id column): how the
+        -- model did on them, and how its treatment of groups moved. The latest row per batch counts.
+        CREATE TABLE batch_outcomes (
+            batch_id VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            source_name VARCHAR,
+            rows_matched BIGINT NOT NULL,
+            metrics JSON NOT NULL,
+            fairness JSON NOT NULL,
+            added_by VARCHAR,
+            added_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

@@ -257,3 +257,13 @@ def psi_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> 
         tooltip=["column:N", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("psi:Q", format=".3f")])
     bands = alt.Chart(pd.DataFrame({"psi": [0.1, 0.25]})).mark_rule(strokeDash=[4, 4], color="#c0392b").encode(y="psi:Q")
     return (bands + lines).properties(title=title, height=280)
+
+
+def over_time_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> alt.Chart:
+    """Lines over the scored batches: points {"when", "series", "value"}."""
+    data = pd.DataFrame(points)
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("when:T", title=x_title), y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("series:N", title=None),
+        tooltip=["series:N", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("value:Q", format=".3f")],
+    ).properties(title=title, height=260)

@@ -82,7 +82,7 @@ def rerun(run_id: str, *, user: str | None = None) -> views.RunRecord:
 
 ENDED_WITHOUT_MODEL = ("failed", "cancelled", "interrupted")
 RUN_TABLES = ("run_models", "run_choices", "run_comments", "fairness_analyses", "adopted_rules", "report_edits",
-              "scoring_batches")
+              "scoring_batches", "batch_outcomes")
 
 
 def delete_failed(*, confirmed: bool = False, user: str | None = None) -> dict:
