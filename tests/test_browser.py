@@ -266,28 +266,28 @@ def test_an_analyst_adopts_a_fairer_rule_for_scoring(server, page, credit_run):
     assert adopted["adopted"] is None
 
 
+def _download(page, url: str, button: str, target):
+    """Open `url`, press the download button called `button`, save the file to `target`."""
+    page.goto(url)
+    pressed = page.get_by_role("button", name=button)
+    pressed.wait_for(timeout=60000)
+    with page.expect_download(timeout=60000) as got:
+        pressed.click()
+    got.value.save_as(target)
+    return target.read_text(encoding="utf-8")
+
+
 def test_the_report_and_the_code_download_from_the_app(server, page, credit_run):
     _cli(server, "preferences", "set", "--user", "rex", "audience", "expert")
-    page.goto(server["url"] + f"/summary?user=rex&run={credit_run}")
-    button = page.get_by_role("button", name="Download the report (HTML)")
-    button.wait_for(timeout=60000)
-    with page.expect_download(timeout=60000) as got:
-        button.click()
     card = server["home"] / "card.html"
-    got.value.save_as(card)
-    text = card.read_text(encoding="utf-8")
+    text = _download(page, server["url"] + f"/summary?user=rex&run={credit_run}", "Download the report (HTML)", card)
     assert text.startswith("<!DOCTYPE html>") and 'id="fairness"' in text and "<svg" in text
     page.goto(card.as_uri())  # opens offline, as a stakeholder who was sent it would
     page.get_by_role("heading", name="Glossary").wait_for()
     page.screenshot(path=str(server["home"] / "report_card.png"), full_page=True)
-    page.goto(server["url"] + f"/results?user=rex&run={credit_run}")
-    code_button = page.get_by_role("button", name="Download the code behind this run")
-    code_button.wait_for(timeout=60000)
-    with page.expect_download(timeout=60000) as code:
-        code_button.click()
-    script = server["home"] / "run.py"
-    code.value.save_as(script)
-    assert "TabularPredictor(path=path, **PREDICTOR).fit(train, **FIT)" in script.read_text()
+    script = _download(page, server["url"] + f"/results?user=rex&run={credit_run}",
+                       "Download the code behind this run", server["home"] / "run.py")
+    assert "TabularPredictor(path=path, **PREDICTOR).fit(train, **FIT)" in script
 
 
 def test_an_analyst_scores_a_file_and_follows_it_on_monitoring(server, page, credit_run):

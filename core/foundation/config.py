@@ -46,8 +46,30 @@ SETTINGS = {
             "10",
             "Seconds to keep retrying when another process holds the database file.",
         ),
+        Setting(
+            "COMMONGROUND_DRIFT_P_VALUE",
+            "0.05",
+            "A scored column counts as changed when its test (small training data) gives a p-value below this.",
+        ),
+        Setting(
+            "COMMONGROUND_DRIFT_DISTANCE",
+            "0.1",
+            "A scored column counts as changed from this distance (Wasserstein in standard deviations, "
+            "Jensen-Shannon) when the training data has more than 1,000 rows.",
+        ),
+        Setting(
+            "COMMONGROUND_SERVE_TOKEN",
+            "",
+            "When set, the REST endpoint (serve) requires it as 'Authorization: Bearer <token>'.",
+        ),
     ]
 }
+
+
+def drift_thresholds() -> tuple[float, float]:
+    """(p-value, distance) from which a scored column counts as changed."""
+    return (float(SETTINGS["COMMONGROUND_DRIFT_P_VALUE"].value()),
+            float(SETTINGS["COMMONGROUND_DRIFT_DISTANCE"].value()))
 
 
 def home() -> Path:

@@ -1,6 +1,7 @@
 """How far a scored batch sits from the training data, column by column, with a verdict.
 
-The test follows Evidently's defaults, chosen by the column's type and the reference's size:
+The test follows Evidently's defaults, chosen by the column's type and the reference's size
+(thresholds are settings, `config.drift_thresholds`):
 up to 1,000 training rows, Kolmogorov-Smirnov (numbers with more than 5 values) or chi-square
 (categories), drifted when p < 0.05; above that, the Wasserstein distance in units of the
 training standard deviation (numbers) or the Jensen-Shannon distance (categories), drifted from
@@ -15,10 +16,9 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import glossary
+from core.foundation import config
 
 SMALL_REFERENCE = 1000
-P_VALUE = 0.05
-DISTANCE = 0.1
 PSI_BANDS = (0.1, 0.25)
 PSI_BINS = 10
 EPS = 1e-4
@@ -49,24 +49,26 @@ def wasserstein_distance(u_values, v_values) -> float:
 def _numeric_column(ref: np.ndarray, cur: np.ndarray) -> dict:
     small = len(ref) <= SMALL_REFERENCE
     many = len(np.unique(ref)) > 5
+    p_value, distance = config.drift_thresholds()
     if small and many:
         method, stat = "ks", float(stats.ks_2samp(ref, cur).pvalue)
-        drifted = stat < P_VALUE
+        drifted = stat < p_value
     elif many:
         sd = float(np.std(ref)) or 1.0
         method, stat = "wasserstein", wasserstein_distance(ref, cur) / sd if len(cur) else 0.0
-        drifted = stat >= DISTANCE
+        drifted = stat >= distance
     else:  # few distinct numbers behave like categories
         return _categorical_column(pd.Series(ref).astype(str), pd.Series(cur).astype(str)) | {"numeric": True}
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
     ref_bins = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1) / len(ref)
     cur_bins = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1) / max(len(cur), 1)
-    return {"method": method, "statistic": stat, "threshold": P_VALUE if method == "ks" else DISTANCE,
+    return {"method": method, "statistic": stat, "threshold": p_value if method == "ks" else distance,
             "drifted": bool(drifted), "psi": _psi(ref_bins, cur_bins),
             "train_mean": float(np.mean(ref)), "batch_mean": float(np.mean(cur)) if len(cur) else None}
 
 
 def _categorical_column(ref: pd.Series, cur: pd.Series) -> dict:
+    p_value, distance = config.drift_thresholds()
     ref_counts, cur_counts = ref.value_counts(), cur.value_counts()  # hashing, not sorting strings
     categories = ref_counts.index.union(cur_counts.index)
     ref_share = ref_counts.reindex(categories, fill_value=0).to_numpy(float) / max(len(ref), 1)
@@ -77,10 +79,10 @@ def _categorical_column(ref: pd.Series, cur: pd.Series) -> dict:
         expected = np.clip(ref_share, EPS, None)
         expected = expected / expected.sum() * len(cur)
         stat = float(stats.chisquare(cur_share * len(cur), expected).pvalue) if len(categories) > 1 and len(cur) else 1.0
-        method, drifted, threshold = "chi_square", stat < P_VALUE, P_VALUE
+        method, drifted, threshold = "chi_square", stat < p_value, p_value
     else:
         stat = float(np.nan_to_num(jensenshannon(ref_share, cur_share)))
-        method, drifted, threshold = "jensen_shannon", stat >= DISTANCE, DISTANCE
+        method, drifted, threshold = "jensen_shannon", stat >= distance, distance
     moved = int(np.argmax(np.abs(cur_share - ref_share)))
     return {"method": method, "statistic": stat, "threshold": threshold, "drifted": bool(drifted),
             "psi": _psi(ref_share, cur_share), "value": str(categories[moved]),
