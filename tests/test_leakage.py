@@ -68,6 +68,20 @@ def test_a_real_but_moderate_signal_is_not_called_a_leak():
     assert 0.2 < strength["removal"] < leakage.STRONG_REMOVAL
 
 
+def test_strong_diagnostic_measurements_are_not_called_leaks(tmp_path):
+    """Wisconsin breast cancer (scikit-learn's copy): 'worst perimeter' alone gets about 91 of 100
+    right against 63 for guessing. A strong, legitimate predictor, known before the diagnosis: a
+    leak must be near-perfect on its own, and its neighbours' names ('worst ...') prove nothing."""
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    frame["target"] = frame["target"].map({0: "malignant", 1: "benign"})
+    info = _show(tmp_path, frame, target="target", name="cancer.csv")
+    assert _leaks(info) == {}
+    strength = _strength(info, "worst perimeter")
+    assert 0.6 < strength["removal"] < leakage.STRONG_REMOVAL
+
+
 def _strength(info, column, classification=True):
     from core.foundation import db
     from core.foundation.db import quote_ident
