@@ -157,6 +157,15 @@ def decide(rule: dict, score: np.ndarray, frame: pd.DataFrame, sensitive: str, *
     return positive >= np.random.RandomState(seed).rand(len(score))
 
 
+def decider(run):
+    """How a binary run's scoring decides: None for its own threshold, else `decide` with the
+    adopted rule (the batch path and the endpoint both take it from here)."""
+    rule = adopted(run.run_id) if run.problem_type == "binary" else None
+    if rule is None:
+        return None
+    return lambda score, rows: decide(rule["rule"], score, rows, rule["sensitive"])
+
+
 def adopt(run_id: str, *, reason: str, analysis_id: str | None = None, user: str | None = None) -> dict:
     """Score with a tried fairer rule from now on (the latest tried one unless named). A reason is
     required: the rule needs the sensitive column at prediction time and treats groups differently."""

@@ -156,7 +156,7 @@ def _snapshot_columns(snapshot: Path) -> list[str]:
 
 def _reasons(run: RunRecord) -> dict:
     ex = run.exclusions or {}
-    out = {c: "recommended: " + "left out before training" for c in ex.get("recommended", [])}
+    out = {c: "recommended: left out before training" for c in ex.get("recommended", [])}
     out |= {c: "left out by the analyst" for c in ex.get("added", [])}
     out |= {c: "sensitive: kept out of training, analysed for fairness" for c in run.sensitive}
     return out

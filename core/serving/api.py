@@ -51,10 +51,8 @@ def app_for(run_id: str, *, token: str | None = None, max_bytes: int = endpoint.
     meta = meta_for(run, lang=lang)
     predictor, model = model_for_use(run)
     predictor.persist(models=[model])
-    rule = mitigation.adopted(run_id) if run.problem_type == "binary" else None
-    decide = None if rule is None else (lambda score, rows: mitigation.decide(rule["rule"], score, rows,
-                                                                              rule["sensitive"]))
-    return endpoint.create_app(predictor, model, meta, token=token, max_bytes=max_bytes, decide=decide)
+    return endpoint.create_app(predictor, model, meta, token=token, max_bytes=max_bytes,
+                               decide=mitigation.decider(run))
 
 
 def serve(run_id: str, *, host: str = "127.0.0.1", port: int = 8000, max_bytes: int = endpoint.MAX_BYTES) -> dict:

@@ -62,10 +62,7 @@ def predict_frame(run: RunRecord, frame: pd.DataFrame, columns: dict) -> tuple[p
     for batch and REST), with the adopted fairer rule if there is one; the score monitoring
     follows; and the model used."""
     predictor, model = model_for_use(run)
-    rule = mitigation.adopted(run.run_id) if run.problem_type == "binary" else None
-    decide = None if rule is None else (lambda score, rows: mitigation.decide(rule["rule"], score, rows,
-                                                                              rule["sensitive"]))
-    out, score = endpoint.predict_table(predictor, model, frame, api.meta_for(run), decide)
+    out, score = endpoint.predict_table(predictor, model, frame, api.meta_for(run), mitigation.decider(run))
     return out, score, model
 
 
