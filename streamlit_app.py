@@ -5,7 +5,7 @@ import streamlit as st
 import glossary
 from core.data import datasets
 from core.foundation import config
-from core.governance import users
+from core.governance import roles, users
 from core.training import scheduler
 from pages import _ui
 
@@ -29,16 +29,37 @@ if not _scheduler(str(config.home())).alive:  # stopped (e.g. the workspace sett
     _scheduler.clear()
     _scheduler(str(config.home()))
 
-AUDIENCES = ["stakeholder", "analyst", "expert"]
 LANGUAGES = {"en": "English", "pt": "Português"}
+SIGN_IN = config.sign_in_configured()
 
-# Who: the ?user= link (bookmarkable), else this session's earlier choice, else the default.
-user = (st.query_params.get("user") or st.session_state.get("user") or config.default_user()).strip()
-st.session_state["user"] = user
-if user != config.default_user():
-    st.query_params["user"] = user  # page links drop query parameters; keep it in the URL
+
+def _who() -> str:
+    """Who is acting. With sign-in, the e-mail the identity provider vouched for and nothing else;
+    without it (the embedded default, loopback only), the ?user= link, this session's earlier
+    choice, or the default: names are labels there, not identities."""
+    if SIGN_IN:
+        if not st.user.is_logged_in:
+            st.title("Common Ground")
+            st.write(glossary.ui("sign_in_needed", "en"))
+            st.button(glossary.ui("sign_in", "en"), on_click=st.login, type="primary", icon=":material/login:")
+            st.stop()
+        return str(st.user.get("email") or st.user.get("sub"))
+    address = st.get_option("server.address")
+    if config.exposed(address) and not config.allow_open():
+        st.error(_ui.plain(glossary.message("open_without_sign_in", "en", address=address or "every address")))
+        st.stop()
+    name = (st.query_params.get("user") or st.session_state.get("user") or config.default_user()).strip()
+    st.session_state["user"] = name
+    if name != config.default_user():
+        st.query_params["user"] = name  # page links drop query parameters; keep it in the URL
+    return name
+
+
+user = _who()
+role = roles.role_of(user)
 prefs = users.get_preferences(user)
 lang = prefs["language"]
+AUDIENCES = list(roles.AUDIENCES[role])
 
 
 def _save(key: str, widget: str) -> None:
@@ -55,9 +76,13 @@ def _switch_user() -> None:
 
 
 with st.sidebar:
-    st.caption(glossary.ui("signed_in_as", lang, user=user))
-    with st.popover(glossary.ui("switch_user", lang), icon=":material/person:"):
-        st.text_input(glossary.ui("your_name", lang), value=user, key="user_input", on_change=_switch_user)
+    st.caption(glossary.ui("signed_in_as", lang, user=_ui.plain(user), role=glossary.ui(f"role_{role}", lang)))
+    if SIGN_IN:
+        st.button(glossary.ui("sign_out", lang), on_click=st.logout, icon=":material/logout:")
+    else:
+        st.caption(glossary.ui("no_sign_in", lang))
+        with st.popover(glossary.ui("switch_user", lang), icon=":material/person:"):
+            st.text_input(glossary.ui("your_name", lang), value=user, key="user_input", on_change=_switch_user)
     st.selectbox(
         glossary.ui("language", lang),
         list(LANGUAGES),
@@ -81,10 +106,10 @@ with st.sidebar:
     )
 
 # on_change callbacks run before this script, so `prefs` already holds a switch just made.
-context = {"user": user, **prefs}
+context = {"user": user, "role": role, **prefs}
 
 _ui.routed(context)
 try:
-    st.navigation(_ui.app_pages(lang, prefs["audience"])).run()
+    st.navigation(_ui.app_pages(lang, prefs["audience"], role)).run()
 finally:
     _ui.routed(None)

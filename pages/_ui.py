@@ -15,7 +15,7 @@ import streamlit as st
 import glossary
 from core.foundation import config
 from core.foundation.errors import UserError
-from core.governance import vocabulary
+from core.governance import roles, vocabulary
 from core.training import views
 from core.training.views import RunRecord
 
@@ -37,14 +37,23 @@ PAGES = [
     ("pages/score.py", "page_score", ":material/bolt:", "score"),
     ("pages/monitoring.py", "page_monitoring", ":material/monitor_heart:", "monitoring"),
     ("pages/glossary.py", "page_glossary", ":material/menu_book:", "glossary"),
+    ("pages/admin.py", "page_admin", ":material/admin_panel_settings:", "admin"),
 ]
 HIDDEN_FROM = {"pages/train.py": {"stakeholder"}, "pages/score.py": {"stakeholder"}}
+# Pages whose every action needs a role (core refuses it anyway; the page is not offered).
+NEEDS = {"pages/admin.py": "read_audit"}
 
 
-def app_pages(lang: str, audience: str | None = None) -> list:
-    """The app's pages for a view (all of them when audience is None), as st.navigation takes them."""
+def app_pages(lang: str, audience: str | None = None, role: str = "admin") -> list:
+    """The app's pages for a view and role (all of them when audience is None), as st.navigation takes them."""
     return [st.Page(path, title=glossary.ui(label, lang), icon=icon, url_path=url or None, default=not url)
-            for path, label, icon, url in PAGES if audience not in HIDDEN_FROM.get(path, ())]
+            for path, label, icon, url in PAGES if audience not in HIDDEN_FROM.get(path, ())
+            and (path not in NEEDS or roles.allows(role, NEEDS[path]))]
+
+
+def can(action: str) -> bool:
+    """Whether this view's user may take `action` (to hide what core would refuse)."""
+    return roles.allows(ctx()["role"], action)
 
 
 def routed(context: dict | None) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.reporting import charts
 from core.data import datasets, names
-from pages._ui import attempt, chart, ctx, help_for, num, plain, t, term_link, translator
+from pages._ui import attempt, can, chart, ctx, help_for, num, plain, t, term_link, translator
 
 audience = ctx()["audience"]
 st.title(t("page_data"))
@@ -154,11 +154,12 @@ if audience != "stakeholder":
         st.switch_page("pages/train.py")
     with st.expander(t("manage_heading")):
         new_name = st.text_input(t("rename_label"), value=info["name"], key=f"rename_{dataset_id}")
-        if st.button(t("rename_button")) and attempt(datasets.rename, dataset_id, new_name):
+        if st.button(t("rename_button")) and attempt(datasets.rename, dataset_id, new_name, user=ctx()["user"]):
             st.rerun()
-        st.divider()
-        sure = st.checkbox(t("delete_confirm", name=info["name"]), key=f"confirm_{dataset_id}")
-        if st.button(t("delete_button"), type="primary", disabled=not sure):
-            if attempt(datasets.delete, dataset_id):
-                st.toast(t("deleted", name=info["name"]))
-                st.rerun()
+        if can("delete_dataset"):
+            st.divider()
+            sure = st.checkbox(t("delete_confirm", name=info["name"]), key=f"confirm_{dataset_id}")
+            if st.button(t("delete_button"), type="primary", disabled=not sure):
+                if attempt(datasets.delete, dataset_id, user=ctx()["user"]):
+                    st.toast(t("deleted", name=info["name"]))
+                    st.rerun()

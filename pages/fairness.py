@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.analysis import fairness, mitigation
 from core.reporting import charts, narrative
-from pages._ui import attempt, chart, ctx, help_for, pick_run, plain, suspect_banner, t, term_link, term_name
+from pages._ui import attempt, can, chart, ctx, help_for, pick_run, plain, suspect_banner, t, term_link, term_name
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 st.title(t("page_fairness"))
@@ -35,14 +35,14 @@ def shown(value, low=None, high=None) -> str:
 
 
 columns = sorted((set(run.features) | set(run.excluded) | set(run.sensitive)) - {run.target})
-with st.form("fairness_form", border=False):
+with st.form("fairness_form", border=False) if can("check_fairness") else st.container():
     default = [c for c in ((analysis or {}).get("sensitive") or run.sensitive) if c in columns]
     chosen = st.multiselect(t("fairness_columns"), columns, default=default, placeholder=t("choose_options"),
                             help=help_for("sensitive_feature"))
     used = {c: e for c, e in ((analysis or {}).get("edges") or {}).items() if c in default}
     typed = {c: st.text_input(t("fairness_bands", column=c), ", ".join(f"{x:g}" for x in e),
                               help=t("fairness_bands_help")) for c, e in used.items()}
-    go = st.form_submit_button(t("fairness_check"), type="primary", icon=":material/balance:")
+    go = can("check_fairness") and st.form_submit_button(t("fairness_check"), type="primary", icon=":material/balance:")
 
 
 def check():
@@ -116,7 +116,7 @@ if pairs:
                           for r in analysis["by_group"] if r["features"] == cols], hide_index=True)
 
 in_use = attempt(mitigation.adopted, run.run_id) if run.problem_type == "binary" else None
-if run.problem_type == "binary" and audience != "stakeholder":
+if run.problem_type == "binary" and audience != "stakeholder" and can("try_fairer_rule"):
     with st.expander(t("mitigation_heading"), icon=":material/tune:"):
         st.caption(t("mitigation_intro"))
         with st.form("mitigation_form", border=False):
@@ -171,7 +171,7 @@ if in_use:
     st.info(plain(t("adopted_rule", column=in_use["sensitive"], constraint=t("constraint_" + in_use["constraint"]),
                     who=in_use["adopted_by"], when=in_use["adopted_at"].replace("T", " "), reason=in_use["reason"])),
             icon=":material/gavel:")
-    if audience != "stakeholder":
+    if audience != "stakeholder" and can("adopt_rule"):
         with st.form("withdraw_form", border=False):
             why = st.text_input(t("withdraw_reason"), placeholder=t("adopt_reason_hint"))
             if st.form_submit_button(t("withdraw_button"), icon=":material/undo:"):

@@ -180,10 +180,9 @@ if audience == "expert":
                                           title=t("chart_time_by_model")), "fit_time")
         called = (details.get("reproducibility") or {}).get("fit_kwargs") or run.fit_kwargs
         st.json({"fit_kwargs": called, "environment": run.environment}, expanded=False)
-    if run.status not in ("queued", "running"):
-        code = attempt(export.script, run)
-        if code:
-            st.download_button(t("export_code_button"), code[0], file_name=f"{run_id}.py", mime="text/x-python",
-                               icon=":material/code:", help=t("export_code_help"))
+    if run.status not in ("queued", "running"):  # made when pressed: an export is an audited action
+        st.download_button(t("export_code_button"), lambda: export.export_code(run_id, user=ctx()["user"])["script"],
+                           file_name=f"{run_id}.py", mime="text/x-python", icon=":material/code:",
+                           help=t("export_code_help"))
     st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json\n"
             f"python -m core export-code {run_id} --output {run_id}.py", language="bash")

@@ -14,7 +14,7 @@ from core.reporting import narrative
 from core.serving import api
 from core.training import lifecycle, views
 from core.training.spec import MODEL_FAMILIES
-from pages._ui import attempt, ctx, fragment, help_for, plain, run_label, suspect_banner, t, term_name
+from pages._ui import attempt, can, ctx, fragment, help_for, plain, run_label, suspect_banner, t, term_name
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -65,7 +65,7 @@ with st.expander(t("registry_heading"), icon=":material/table_view:"):
     clicked = found[rows[0]]["run_id"] if rows and rows[0] < len(found) else None
     if clicked and clicked != state.get("registry_clicked"):  # one click from the registry to the run
         state["registry_clicked"] = state["run_pick"] = clicked
-    if audience == "expert":
+    if audience == "expert" and can("delete_failed_runs"):
         with st.popover(t("delete_failed"), icon=":material/delete_sweep:"):
             st.caption(t("delete_failed_help"))
             sure = st.checkbox(t("delete_failed_confirm"))
@@ -166,7 +166,7 @@ suspect_banner(run)
 if active(run):
     live(run_id)
     if not run.ended and audience != "stakeholder" and st.button(t("cancel_run"), icon=":material/stop_circle:"):
-        if attempt(lifecycle.cancel, run_id):
+        if attempt(lifecycle.cancel, run_id, user=ctx()["user"]):
             st.rerun()
 else:
     icon = STATUS_ICONS[run.status]
@@ -225,7 +225,7 @@ if run.rerun_of and run.ended:
             st.caption(plain(t("rerun_setup_changed", what=", ".join(
                 f"{c['what']} {c['original']} → {c['rerun']}" for c in diff["setup_changes"]))))
 
-if run.has_model and run.ended and audience != "stakeholder":
+if run.has_model and run.ended and audience != "stakeholder" and can("serve"):
     with st.expander(t("serve_heading"), icon=":material/rocket_launch:"):
         st.markdown(t("serve_intro"))
         st.page_link("pages/score.py", label=t("page_score"), icon=":material/bolt:")
@@ -239,7 +239,7 @@ if run.has_model and run.ended and audience != "stakeholder":
 
         def zipped() -> bytes:
             with tempfile.TemporaryDirectory() as tmp:
-                made = api.bundle(run_id, output=Path(tmp) / "bundle.zip")
+                made = api.bundle(run_id, output=Path(tmp) / "bundle.zip", user=ctx()["user"])
                 return Path(made["output"]).read_bytes()
 
         if run.problem_type == "binary" and attempt(mitigation.adopted, run_id):

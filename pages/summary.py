@@ -5,7 +5,7 @@ import streamlit as st
 from core.analysis import evaluation
 from core.governance import decisions
 from core.reporting import charts, narrative, render, report
-from pages._ui import attempt, chart, ctx, pick_run, plain, suspect_banner, t, term_link
+from pages._ui import attempt, can, chart, ctx, pick_run, plain, suspect_banner, t, term_link
 
 lang, user, audience = ctx()["language"], ctx()["user"], ctx()["audience"]
 state = st.session_state
@@ -102,33 +102,34 @@ if sections["caveats"]["sentences"]:
 if audience != "stakeholder":
     st.page_link("pages/results.py", label=t("summary_details"), icon=":material/insights:")
 
-with st.expander(t("report_edit_heading"), icon=":material/edit_note:"):
-    st.caption(t("report_edit_intro"))
-    card = attempt(report.build, run_id, lang)
-    if card:
-        by_title = {sec["title"]: sec for sec in card["sections"]}
-        sec = by_title[st.selectbox(t("report_section"), list(by_title), key=f"report_section_{run_id}_{lang}")]
-        if sec["edited"]:
-            e = sec["edited"]
-            st.caption(plain(t("report_edited_by", who=e["edited_by"], when=e["edited_at"].replace("T", " "))))
-        if sec["generated_changed"]:
-            st.warning(t("report_generated_changed"), icon=":material/update:")
-        version = (sec["edited"] or {}).get("version", 0)
-        with st.form(f"report_form_{run_id}_{lang}_{sec['id']}_{version}", border=False):
-            typed = st.text_area(t("report_text"), sec["text"], height=200, help=t("report_text_help"),
-                                 key=f"report_text_{run_id}_{lang}_{sec['id']}_{version}")
-            row = st.container(horizontal=True)
-            save = row.form_submit_button(t("report_save"), type="primary")
-            back = row.form_submit_button(t("report_back_to_generated"), disabled=not sec["edited"])
-        if save and attempt(report.edit, run_id, sec["id"], typed, lang=lang, user=user):
-            st.rerun()
-        if back and attempt(report.reset, run_id, sec["id"], lang=lang, user=user):
-            st.rerun()
-        history = attempt(report.versions, run_id, sec["id"], lang=lang) or []
-        for h in history[:5]:
-            label = t("report_version", n=h["version"], who=h["edited_by"], when=h["edited_at"].replace("T", " "))
-            st.caption(plain(label))
-            st.code("\n".join(h["diff"]) if h["text"] is not None else t("report_version_reset"), language="diff")
+if can("edit_report"):
+    with st.expander(t("report_edit_heading"), icon=":material/edit_note:"):
+        st.caption(t("report_edit_intro"))
+        card = attempt(report.build, run_id, lang)
+        if card:
+            by_title = {sec["title"]: sec for sec in card["sections"]}
+            sec = by_title[st.selectbox(t("report_section"), list(by_title), key=f"report_section_{run_id}_{lang}")]
+            if sec["edited"]:
+                e = sec["edited"]
+                st.caption(plain(t("report_edited_by", who=e["edited_by"], when=e["edited_at"].replace("T", " "))))
+            if sec["generated_changed"]:
+                st.warning(t("report_generated_changed"), icon=":material/update:")
+            version = (sec["edited"] or {}).get("version", 0)
+            with st.form(f"report_form_{run_id}_{lang}_{sec['id']}_{version}", border=False):
+                typed = st.text_area(t("report_text"), sec["text"], height=200, help=t("report_text_help"),
+                                     key=f"report_text_{run_id}_{lang}_{sec['id']}_{version}")
+                row = st.container(horizontal=True)
+                save = row.form_submit_button(t("report_save"), type="primary")
+                back = row.form_submit_button(t("report_back_to_generated"), disabled=not sec["edited"])
+            if save and attempt(report.edit, run_id, sec["id"], typed, lang=lang, user=user):
+                st.rerun()
+            if back and attempt(report.reset, run_id, sec["id"], lang=lang, user=user):
+                st.rerun()
+            history = attempt(report.versions, run_id, sec["id"], lang=lang) or []
+            for h in history[:5]:
+                label = t("report_version", n=h["version"], who=h["edited_by"], when=h["edited_at"].replace("T", " "))
+                st.caption(plain(label))
+                st.code("\n".join(h["diff"]) if h["text"] is not None else t("report_version_reset"), language="diff")
 
 st.divider()
 st.subheader(t("decision_heading"))
@@ -155,7 +156,7 @@ if thread:
     with st.form(f"discussion_{run_id}", border=False):  # the text travels with whichever button is pressed
         text = st.text_area(t("comment_box"), key=box)
         confirm, override = False, None
-        if "approved" in thread["next"]:
+        if "approved" in thread["next"] and can("decide"):
             st.caption(t("approve_reason_hint"))
             confirm = st.checkbox(t("approve_confirm"), key=f"confirm_{box}")
             if thread["override_needed"]:  # suspect, or people's columns never checked for fairness
@@ -163,7 +164,8 @@ if thread:
                 override = st.text_input(t(label), key=f"override_{box}")
         row = st.container(horizontal=True)
         send = row.form_submit_button(t("comment_send"), type="primary")
-        steps = [step for step in thread["next"] if row.form_submit_button(t("decide_" + step))]
+        steps = [step for step in (thread["next"] if can("decide") else [])
+                 if row.form_submit_button(t("decide_" + step))]
     done = None
     if send:
         done = attempt(decisions.comment, run_id, text, user=user)

@@ -5,9 +5,9 @@ import streamlit as st
 from core.data import datasets
 from core.training import lifecycle, strategy
 from core.training import plan as runplan
-from core.training.spec import (GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
+from core.training.spec import (EXPERT_CONTROLS, GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, TIME_BUDGETS, RunSpec,
                                 parse_hyperparameters)
-from pages._ui import attempt, ctx, help_for, num, plain, show_error, t, translator
+from pages._ui import attempt, can, ctx, help_for, num, plain, show_error, t, translator
 
 audience = ctx()["audience"]
 state = st.session_state
@@ -104,37 +104,40 @@ with st.expander(t("advanced_expert" if audience == "expert" else "advanced_more
         ("train_refit_for_use", strategy.wants_refit_for_use(info["rows"]), [True, False]),
     ]:
         remember(key, default, valid)
+    locked = not can("expert_controls")  # core refuses them for other roles; shown so people know they exist
+    if locked:
+        st.caption(t("expert_controls_locked"))
     a, b, c = st.columns(3)
-    metric = a.selectbox(t("adv_metric"), ["", *METRICS[kind]], key="train_eval_metric",
+    metric = a.selectbox(t("adv_metric"), ["", *METRICS[kind]], key="train_eval_metric", disabled=locked,
                          format_func=lambda m: m or label("from_goal"), help=help_for("eval_metric"))
-    preset = b.selectbox(t("adv_preset"), ["", *PRESETS], key="train_preset",
+    preset = b.selectbox(t("adv_preset"), ["", *PRESETS], key="train_preset", disabled=locked,
                          format_func=lambda p: p or label("from_quality"), help=help_for("preset"))
-    families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families",
+    families = c.multiselect(t("adv_families"), list(MODEL_FAMILIES), key="train_model_families", disabled=locked,
                              placeholder=t("choose_options"),
                              format_func=MODEL_FAMILIES.get, help=help_for("model_family"))
-    hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text",
+    hp_text = st.text_area(t("adv_hyperparameters"), key="train_hyperparameters_text", disabled=locked,
                            placeholder="GBM: {num_leaves: 64}\nCAT: {depth: 6}", help=help_for("hyperparameters"))
     a, b, c, d = st.columns(4)
-    bag = a.number_input(t("adv_bag_folds"), 0, 10, key="train_num_bag_folds", placeholder=t("auto"),
+    bag = a.number_input(t("adv_bag_folds"), 0, 10, key="train_num_bag_folds", disabled=locked, placeholder=t("auto"),
                          help=help_for("bagging"))
-    stack = b.number_input(t("adv_stack_levels"), 0, 3, key="train_num_stack_levels", placeholder=t("auto"),
+    stack = b.number_input(t("adv_stack_levels"), 0, 3, key="train_num_stack_levels", disabled=locked, placeholder=t("auto"),
                            help=help_for("stacking"))
-    dynamic = c.selectbox(t("adv_dynamic_stacking"), on_off, key="train_dynamic_stacking",
+    dynamic = c.selectbox(t("adv_dynamic_stacking"), on_off, key="train_dynamic_stacking", disabled=locked,
                           format_func=label, help=help_for("dynamic_stacking"))
     calibrate = "auto"
     if kind == "binary":  # a decision threshold only exists for yes/no predictions
-        calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold",
+        calibrate = d.selectbox(t("adv_calibrate"), on_off, key="train_calibrate_decision_threshold", disabled=locked,
                                 format_func=label, help=help_for("decision_threshold"))
     a, b, c, d = st.columns(4)
-    infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", placeholder=t("none"),
+    infer_ms = a.number_input(t("adv_infer_limit"), 0.0, key="train_infer_limit_ms", disabled=locked, placeholder=t("none"),
                               help=help_for("infer_limit"))
-    weight = b.selectbox(t("adv_sample_weight"), ["", *candidates], key="train_sample_weight",
+    weight = b.selectbox(t("adv_sample_weight"), ["", *candidates], key="train_sample_weight", disabled=locked,
                          format_func=lambda v: v or label("none"), help=help_for("sample_weight"))
     holdout = c.slider(t("adv_holdout"), 0.05, 0.5, step=0.05, key="train_holdout", help=help_for("holdout"))
     seed = d.number_input(t("adv_seed"), 0, key="train_seed", help=help_for("seed"))
     a, b = st.columns(2)
-    cpus = a.number_input(t("adv_cpus"), 1, key="train_num_cpus", placeholder=t("all"))
-    memory = b.number_input(t("adv_memory"), 0.1, key="train_memory_limit_gb", placeholder=t("auto"))
+    cpus = a.number_input(t("adv_cpus"), 1, key="train_num_cpus", disabled=locked, placeholder=t("all"))
+    memory = b.number_input(t("adv_memory"), 0.1, key="train_memory_limit_gb", disabled=locked, placeholder=t("auto"))
     refit_for_use = st.checkbox(t("adv_refit_for_use"), key="train_refit_for_use", help=t("adv_refit_for_use_help"))
 
 switch = {"auto": None, "on": True, "off": False}
@@ -146,7 +149,9 @@ values.update({
     "infer_limit": infer_ms / 1000 if infer_ms else None, "num_cpus": cpus, "memory_limit_gb": memory,
     "refit_for_use": refit_for_use,
 })
-if metric:
+if locked:  # only the holdout, seed and refit are everyone's
+    values.update({k: None for k in EXPERT_CONTROLS})
+if metric and not locked:
     values["goal"] = None  # an expert's metric replaces the goal in words
 if hp_text.strip():
     values["hyperparameters"] = attempt(parse_hyperparameters, hp_text)

@@ -14,7 +14,7 @@ from core.foundation.errors import InvalidInput, UserError
 from core.training import resources, views
 from tests.conftest import REPO
 
-CLASSES = {"UserError", "InvalidInput", "NotFound", "WorkspaceBusy"}
+CLASSES = {"UserError", "InvalidInput", "NotFound", "NotAllowed", "WorkspaceBusy"}
 # A re-raise that adds where in a file the problem is; it keeps the inner message as it is.
 COMPOSED = {("core/governance/vocabulary.py", "InvalidInput")}
 

@@ -10,8 +10,10 @@ from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.training import views
 from core.training.views import RunRecord
+from core.governance.roles import action
 
 
+@action("choose_model", obj="run_id")
 def choose(run_id: str, *, model: str | None = None, threshold: float | None = None,
            reason: str | None = None, user: str | None = None) -> RunRecord:
     """Record a new choice; unspecified parts carry over from the current one."""

@@ -22,6 +22,7 @@ from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.training import views
 from core.training.views import RunRecord
+from core.governance.roles import action
 
 MIN_GROUP = 30
 RESAMPLES = 400
@@ -451,6 +452,7 @@ def proxies(frame: pd.DataFrame, sensitive: list[str], inputs: list[str]) -> lis
     return sorted(out, key=lambda p: (p["sensitive"], -p["cramers_v"]))
 
 
+@action("check_fairness", obj="run_id")
 def analyse(run_id: str, *, sensitive: list[str] | None = None, data_path=None, reference: dict | None = None,
             edges: dict | None = None, user: str | None = None) -> dict:
     """Compute the analysis and store it with its settings (who, when); the stored result."""

@@ -24,6 +24,7 @@ from core.analysis import artifacts, evaluation, fairness
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput, NotFound
 from core.training import views
+from core.governance.roles import action
 
 # Each constraint, and the gap between groups it tries to close (one of `_measures`' keys).
 GAPS = {"demographic_parity": "demographic_parity_difference", "equalized_odds": "equalized_odds_difference",
@@ -57,6 +58,7 @@ def _tuning_rows(run) -> pd.DataFrame:
     return scores.set_index(pd.Index(X.index, name="row"))
 
 
+@action("try_fairer_rule", obj="run_id")
 def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None = None) -> dict:
     """Fit the rule, compare it with the model's own threshold on the holdout, and store both."""
     run = views.load(run_id)
@@ -166,6 +168,7 @@ def decider(run):
     return lambda score, rows: decide(rule["rule"], score, rows, rule["sensitive"])
 
 
+@action("adopt_rule", obj="run_id")
 def adopt(run_id: str, *, reason: str, analysis_id: str | None = None, user: str | None = None) -> dict:
     """Score with a tried fairer rule from now on (the latest tried one unless named). A reason is
     required: the rule needs the sensitive column at prediction time and treats groups differently."""
@@ -174,6 +177,7 @@ def adopt(run_id: str, *, reason: str, analysis_id: str | None = None, user: str
     return _record(run.run_id, tried["analysis_id"], reason, user)
 
 
+@action("adopt_rule", obj="run_id")
 def withdraw(run_id: str, *, reason: str, user: str | None = None) -> dict:
     """Go back to the model's own threshold for scoring."""
     views.load(run_id)

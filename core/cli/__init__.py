@@ -10,7 +10,7 @@ import json
 import sys
 import traceback
 
-from core.cli.table import COMMANDS, Arg, Command
+from core.cli.table import COMMANDS, USER, Arg, Command
 from core.foundation import config
 from core.foundation.errors import UserError, one_line
 
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                    description=f"{command.help} JSON: {command.returns}")
         for arg in command.args:
             _add(sub, arg)
+        if not any(arg.name == "--user" for arg in command.args):  # every command says who acts
+            _add(sub, USER)
         sub.add_argument("--json", action="store_true", help="Print JSON to stdout.")
         sub.set_defaults(command_entry=command)
     return root

@@ -11,7 +11,7 @@ from core.analysis import choice, compare, evaluation, explain, fairness, mitiga
 from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
-from core.governance import decisions, users, vocabulary
+from core.governance import audit, decisions, roles, users, vocabulary
 from core.reporting import export, narrative, render, report
 from core.serving import api, monitoring, outcomes, scoring
 from core.training import lifecycle, sync, views
@@ -113,7 +113,7 @@ def _delete(a):
     if not a.yes:
         raise UserError(code="confirmation_needed", value=a.dataset_id, msg="confirmation_needed",
                         dataset_id=a.dataset_id)
-    return datasets.delete(a.dataset_id)
+    return datasets.delete(a.dataset_id, user=a.user)
 
 
 def _start(a):
@@ -207,7 +207,7 @@ COMMANDS = [
             lambda a: datasets.preview(a.dataset_id, a.limit).to_dict("records"), "[{column: value}]",
             (Arg("dataset_id"), Arg("--limit", type=int, default=100))),
     Command(("datasets", "rename"), "Rename a data set.", datasets.rename,
-            lambda a: datasets.rename(a.dataset_id, a.name), "{dataset_id, name, ...}",
+            lambda a: datasets.rename(a.dataset_id, a.name, user=a.user), "{dataset_id, name, ...}",
             (Arg("dataset_id"), Arg("name"), USER)),
     Command(("datasets", "delete"), "Delete a data set and its table.", datasets.delete, _delete,
             "{dataset_id, name, deleted}", (Arg("dataset_id"), Arg("--yes", "Confirm the deletion.", flag=True), USER)),
@@ -262,7 +262,7 @@ COMMANDS = [
             lambda a: narrative.run_json(lifecycle.rename(a.run_id, a.name, user=a.user)), RUN_SHAPE,
             (RUN_ID, Arg("name"), USER)),
     Command(("runs", "cancel"), "Cancel a run.", lifecycle.cancel,
-            lambda a: narrative.run_json(lifecycle.cancel(a.run_id)), RUN_SHAPE, (RUN_ID, USER)),
+            lambda a: narrative.run_json(lifecycle.cancel(a.run_id, user=a.user)), RUN_SHAPE, (RUN_ID, USER)),
     Command(("runs", "models"), "Models that can be chosen, optionally under speed and size limits.",
             choice.usable_models, lambda a: choice.usable_models(_load(a), max_ms_per_1000=a.max_ms_per_1000,
                                                                  max_disk_mb=a.max_disk_mb), "[model]",
@@ -336,9 +336,9 @@ COMMANDS = [
             (RUN_ID, Arg("--section", required=True), LANG)),
     Command(("export-code",), "Write a standalone Python script that reproduces the run with plain AutoGluon.",
             export.export_code,
-            lambda a: export.export_code(a.run_id, output=a.output, data=a.data, lang=a.lang),
-            "{run_id, output, data, notes: [{code, text}]}",
-            (RUN_ID, Arg("--output", "Where to write the script, e.g. run.py.", required=True),
+            lambda a: export.export_code(a.run_id, output=a.output, data=a.data, lang=a.lang, user=a.user),
+            "{run_id, output, data, notes: [{code, text}]} (without --output: {run_id, script, data, notes})",
+            (RUN_ID, Arg("--output", "Where to write the script, e.g. run.py (without it: the script in the JSON)."),
              Arg("--data", "The data file the script reads by default (default: the run's own copy)."), LANG)),
     Command(("score",), "Predict a file with a run's chosen model and threshold.", scoring.score,
             lambda a: scoring.score(a.run_id, input_path=a.input, output_path=a.output, user=a.user, lang=a.lang),
@@ -355,14 +355,14 @@ COMMANDS = [
              USER)),
     Command(("serve",), "Serve the run's model in use over HTTP (FastAPI) until stopped: POST /predict, GET /health, "
             "GET /model, /docs.", api.serve,
-            lambda a: api.serve(a.run_id, host=a.host, port=a.port, max_bytes=int(a.max_mb * 1024 * 1024)),
+            lambda a: api.serve(a.run_id, host=a.host, port=a.port, max_bytes=int(a.max_mb * 1024 * 1024), user=a.user),
             "{run_id, stopped}",
             (RUN_ID, Arg("--host", "Address to listen on (loopback by default).", default="127.0.0.1"),
              Arg("--port", type=int, default=8000),
              Arg("--max-mb", "Largest request body, in MB.", type=float, default=10.0))),
     Command(("bundle",), "A zip to serve the model on another machine: the model in use (slimmed), its "
             "endpoint, pinned requirements and a README.", api.bundle,
-            lambda a: api.bundle(a.run_id, output=a.output), "{run_id, output, model, bytes}",
+            lambda a: api.bundle(a.run_id, output=a.output, user=a.user), "{run_id, output, model, bytes}",
             (RUN_ID, Arg("--output", "Where to write the zip.", required=True))),
     Command(("monitoring",), "A run's scored batches, oldest first, each with its drift against the training rows, "
             "and the true outcomes that arrived for them.",
@@ -413,4 +413,15 @@ COMMANDS = [
             lambda a: {"user": a.user or config.default_user(),
                        **users.set_preference(a.user or config.default_user(), key=a.key, value=a.value)},
             "{user, audience, language}", (Arg("key", choices=tuple(users.PREFERENCES)), Arg("value"), USER)),
+    Command(("users", "list"), "Everyone with a role, and who gave it (admins only).", roles.list_users,
+            lambda a: {"users": roles.list_users(user=a.user), "roles": list(roles.ROLES)}, "{users: [{user, role, "
+            "set_by, set_at}], roles}", (USER,)),
+    Command(("users", "set-role"), "Give a user a role: viewer, analyst, expert or admin (admins only).",
+            roles.set_role, lambda a: roles.set_role(a.target, a.role, user=a.user), "{user, role, set_by}",
+            (Arg("target", "The user (their e-mail when sign-in is on)."), Arg("role", choices=roles.ROLES), USER)),
+    Command(("audit", "list"), "What was done, by whom and when, newest first (admins only).", audit.entries,
+            lambda a: audit.entries(user=a.user, who=a.who, action=a.action, outcome=a.outcome, limit=a.limit),
+            "[{at, user, action, object, outcome, detail}]",
+            (Arg("--who", "Only this user's actions."), Arg("--action", "Only this action."),
+             Arg("--outcome", "allowed, refused or failed."), Arg("--limit", type=int, default=200), USER)),
 ]

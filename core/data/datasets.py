@@ -12,6 +12,7 @@ from core.data import personal, quality, readers
 from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput, NotFound
 from core.data.profile import copied_columns, profile_table
+from core.governance.roles import action
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # Shipped demo data: (file, name, suggested target). Loaded once into a new workspace.
@@ -31,6 +32,7 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+@action("add_dataset", made="dataset_id")
 def add(path, *, name: str | None = None, display_name: str | None = None,
         sheet: str | None = None, user: str | None = None) -> dict:
     """Validate and load a file; the same content twice is one data set.
@@ -161,6 +163,7 @@ def resolve(con, key: str) -> str:
     raise NotFound(code="dataset_not_found", value=key, msg="dataset_not_found", key=key, listing=listing)
 
 
+@action("rename_dataset", obj="dataset_id")
 def rename(dataset_id: str, new_name: str) -> dict:
     new_name = (new_name or "").strip()
     if not new_name:
@@ -177,6 +180,7 @@ def rename(dataset_id: str, new_name: str) -> dict:
         return _show(con, dataset_id)
 
 
+@action("delete_dataset", obj="dataset_id")
 def delete(dataset_id: str) -> dict:
     with db.transaction() as con:
         dataset_id = resolve(con, dataset_id)
@@ -204,7 +208,7 @@ def ensure_demo_data() -> list[str]:
         seeded = con.execute("SELECT 1 FROM workspace_meta WHERE key = 'demo_seeded'").fetchone()
     if seeded:
         return []
-    added = [add(DATA_DIR / f, name=name, user="demo")["dataset_id"] for f, name, _ in DEMO_DATASETS]
+    added = [add.__wrapped__(DATA_DIR / f, name=name, user="demo")["dataset_id"] for f, name, _ in DEMO_DATASETS]
     with db.connect() as con:
         con.execute("INSERT OR REPLACE INTO workspace_meta VALUES ('demo_seeded', current_timestamp::VARCHAR)")
     return added

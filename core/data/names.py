@@ -5,6 +5,7 @@ from core.data import datasets
 from core.foundation import config, db
 from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput
+from core.governance.roles import action
 
 MAX_NAME = 60
 MAX_DESCRIPTION = 300
@@ -28,6 +29,7 @@ def value_names(dataset_id: str, column: str) -> dict[str, str]:
     return for_dataset(dataset_id)["values"].get(column, {})
 
 
+@action("name_values", obj="dataset_id")
 def set_value_names(dataset_id: str, column: str, names: dict, *, user: str | None = None) -> dict:
     """Replace the business names of a column's values (a value left out has no name).
     Names must be non-empty and unique within the column; the values must occur in it."""
@@ -65,6 +67,7 @@ def set_value_names(dataset_id: str, column: str, names: dict, *, user: str | No
     return for_dataset(dataset_id)
 
 
+@action("describe_column", obj="dataset_id")
 def describe(dataset_id: str, column: str, text: str, *, user: str | None = None) -> dict:
     """Set (or, with empty text, remove) a column's short description. Shown as text, never as Markdown."""
     text = " ".join((text or "").split())

@@ -62,8 +62,17 @@ SETTINGS = {
             "",
             "When set, the REST endpoint (serve) requires it as 'Authorization: Bearer <token>'.",
         ),
+        Setting(
+            "COMMONGROUND_ALLOW_OPEN",
+            "",
+            "Set to 'yes' to let the app answer on a non-loopback address without sign-in (everyone who "
+            "reaches it acts with every role). Leave empty: the app refuses.",
+        ),
     ]
 }
+
+# Where Streamlit reads sign-in settings ([auth] in secrets.toml), in its own order.
+SECRETS_FILES = (Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
 
 
 def drift_thresholds() -> tuple[float, float]:
@@ -96,3 +105,34 @@ def default_user() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return "local"
+
+
+def sign_in_configured() -> bool:
+    """True when Streamlit's OIDC sign-in is configured (an [auth] table in secrets.toml)."""
+    import tomllib
+
+    for path in SECRETS_FILES:
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return False
+
+
+def allow_open() -> bool:
+    return SETTINGS["COMMONGROUND_ALLOW_OPEN"].value().strip().lower() in ("yes", "1", "true")
+
+
+def exposed(address: str | None) -> bool:
+    """True when a server bound to `address` answers other computers (no address: every interface)."""
+    import ipaddress
+
+    if not address:
+        return True
+    if address == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: assume other computers can reach it
+        return True

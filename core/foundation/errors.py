@@ -47,6 +47,12 @@ class NotFound(UserError):
     default_code = "not_found"
 
 
+class NotAllowed(UserError):
+    """The acting user's role does not allow the action (core.governance.roles)."""
+
+    default_code = "not_allowed"
+
+
 class WorkspaceBusy(UserError):
     """Another process held the database longer than we are willing to wait."""
 

@@ -268,4 +268,26 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        16,
+        """
+        -- Who may do what (core.governance.roles), and every action that changed data or was refused.
+        CREATE TABLE user_roles (
+            user_name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,
+            set_by VARCHAR,
+            set_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE SEQUENCE audit_seq;
+        CREATE TABLE audit_log (
+            seq BIGINT NOT NULL DEFAULT nextval('audit_seq'),
+            acted_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            user_name VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            object VARCHAR,
+            outcome VARCHAR NOT NULL,
+            detail VARCHAR
+        );
+        """,
+    ),
 ]

@@ -17,6 +17,7 @@ from core.analysis import fairness
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.training import views
+from core.governance.roles import action
 
 DECISIONS = ("draft", "reviewed", "approved", "rejected")
 NEXT = {"draft": ("reviewed", "rejected"), "reviewed": ("approved", "rejected", "draft"),
@@ -41,6 +42,7 @@ def thread(run_id: str) -> dict:
             "override_needed": override_needed(run)}
 
 
+@action("comment", obj="run_id")
 def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
     body = _text(text, required=True)
     with db.transaction() as con:
@@ -49,6 +51,7 @@ def comment(run_id: str, text: str, *, user: str | None = None) -> dict:
     return thread(run_id)
 
 
+@action("decide", obj="run_id")
 def decide(run_id: str, decision: str, *, note: str | None = None, user: str | None = None,
            confirmed: bool = False, override: str | None = None) -> dict:
     """Move the run's decision one step; the note says why (required to approve or reject)."""

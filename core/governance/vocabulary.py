@@ -14,6 +14,7 @@ import yaml
 import glossary
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput, NotFound
+from core.governance.roles import action
 
 EDITABLE = ("term", "short", "business", "reading", "caveats")
 _cache = {"at": 0.0, "overrides": {}}
@@ -84,6 +85,7 @@ def search(query: str = "", *, lang: str = "en", audience: str | None = None) ->
     return sorted(out, key=lambda e: e["term"].casefold())  # as a reader looks them up: by name, in their language
 
 
+@action("edit_glossary", obj="term")
 def edit(term: str, *, lang: str, field: str, text: str, user: str | None = None) -> dict:
     term_id = resolve(term)
     _check(term_id, lang, field, text)
@@ -95,6 +97,7 @@ def edit(term: str, *, lang: str, field: str, text: str, user: str | None = None
     return show(term_id, lang)
 
 
+@action("edit_glossary", obj="term")
 def revert(term: str, *, lang: str, field: str | None = None, user: str | None = None) -> dict:
     term_id = resolve(term)
     with db.transaction() as con:
@@ -120,6 +123,7 @@ def export_yaml() -> str:
     return yaml.safe_dump(out, allow_unicode=True, sort_keys=True)
 
 
+@action("edit_glossary")
 def import_yaml(text: str, *, user: str | None = None) -> dict:
     """Apply a vocabulary file whole, or reject it whole with the line that is wrong."""
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import glossary
 from core.analysis import metrics
 from core.foundation.errors import InvalidInput
+from core.governance.roles import action
 from core.training import split, views
 from core.training.views import RunRecord
 
@@ -169,22 +170,27 @@ def _dataset_exists(dataset_id: str) -> bool:
         return con.execute("SELECT 1 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() is not None
 
 
-def export_code(run_id: str, *, output, data: str | None = None, lang: str = "en") -> dict:
-    """Write the script to `output` (whole or not at all); what it reads and what to know."""
+@action("export_code", obj="run_id")
+def export_code(run_id: str, *, output=None, data: str | None = None, lang: str = "en") -> dict:
+    """Write the script to `output` (whole or not at all), or, without one, return it as `script`;
+    what it reads and what to know."""
     run = views.load(run_id)
     if run.status in ("queued", "running"):
         raise InvalidInput(code="export_not_ended", value=run.status, msg="export_not_ended", run_id=run_id,
                            status=run.status_sentence)
     text, notes = script(run, data=data)
+    said = [{"code": n["msg"], "text": glossary.message(n["msg"], lang, **{k: v for k, v in n.items() if k != "msg"})}
+            for n in notes]
+    done = {"run_id": run_id, "data": data or _default_data(run), "notes": said,
+            "written_at": datetime.now().isoformat(timespec="seconds")}
+    if output is None:
+        return done | {"script": text}
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".py", delete=False) as tmp:
         tmp.write(text)
     Path(tmp.name).replace(path)
-    said = [{"code": n["msg"], "text": glossary.message(n["msg"], lang, **{k: v for k, v in n.items() if k != "msg"})}
-            for n in notes]
-    return {"run_id": run_id, "output": str(path), "data": data or _default_data(run), "notes": said,
-            "written_at": datetime.now().isoformat(timespec="seconds")}
+    return done | {"output": str(path)}
 
 
 def _default_data(run: RunRecord) -> str:

@@ -21,6 +21,7 @@ from core.governance import decisions, vocabulary
 from core.reporting import charts, narrative
 from core.training import views
 from core.training.views import RunRecord
+from core.governance.roles import action
 
 SECTIONS = ("summary", "model_details", "intended_use", "out_of_scope", "data", "performance", "weak_spots",
             "fairness", "drivers", "caveats", "decisions")
@@ -225,6 +226,7 @@ def _save(run_id: str, section: str, lang: str, text: str | None, user: str | No
     return next(s for s in build(run_id, lang)["sections"] if s["id"] == section)
 
 
+@action("edit_report", obj="run_id")
 def edit(run_id: str, section: str, text: str, *, lang: str = "en", user: str | None = None) -> dict:
     """Save a person's text for one section as a new version; the section as the card now shows it."""
     _check(run_id, section, lang)
@@ -234,6 +236,7 @@ def edit(run_id: str, section: str, text: str, *, lang: str = "en", user: str | 
     return _save(run_id, section, lang, text, user)
 
 
+@action("edit_report", obj="run_id")
 def reset(run_id: str, section: str, *, lang: str = "en", user: str | None = None) -> dict:
     """Back to the generated text (the earlier versions stay, to compare)."""
     _check(run_id, section, lang)

@@ -16,6 +16,7 @@ from core.foundation.errors import InvalidInput
 from core.serving import endpoint
 from core.training import views
 from core.training.views import RunRecord
+from core.governance.roles import action
 
 BUNDLE_PACKAGES = ("autogluon.tabular", "lightgbm", "catboost", "xgboost", "scikit-learn", "pandas", "numpy",
                    "fastapi", "uvicorn", "pydantic")
@@ -55,6 +56,7 @@ def app_for(run_id: str, *, token: str | None = None, max_bytes: int = endpoint.
                                decide=mitigation.decider(run))
 
 
+@action("serve", obj="run_id", before=True)
 def serve(run_id: str, *, host: str = "127.0.0.1", port: int = 8000, max_bytes: int = endpoint.MAX_BYTES) -> dict:
     """Serve until stopped (Ctrl-C). A token in COMMONGROUND_SERVE_TOKEN is required as a bearer."""
     import uvicorn
@@ -82,6 +84,7 @@ Set COMMONGROUND_SERVE_TOKEN to require `Authorization: Bearer <token>`. Listen 
 """
 
 
+@action("bundle", obj="run_id")
 def bundle(run_id: str, *, output) -> dict:
     """A zip with the model in use (AutoGluon's `clone_for_deployment`: only what predicting needs),
     model.json, endpoint.py, pinned requirements and a README. Written whole or not at all."""

@@ -11,6 +11,7 @@ from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.serving import monitoring
 from core.training import views
+from core.governance.roles import action
 
 
 def _matched(batch: dict, truth: pd.DataFrame, id_column: str) -> pd.DataFrame | None:
@@ -76,6 +77,7 @@ def _groups(run, rows: pd.DataFrame) -> list[dict]:
     return out
 
 
+@action("add_outcomes", obj="run_id")
 def add(run_id: str, *, input_path, id_column: str, user: str | None = None) -> dict:
     """Match a file of true outcomes (an id column and the target) to every scored batch of the
     run; store, per batch, the model's real performance and the gap between groups."""

@@ -22,6 +22,7 @@ from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput
 from core.training import views
 from core.training.views import RunRecord
+from core.governance.roles import action
 
 
 def read_input(path) -> pd.DataFrame:
@@ -66,6 +67,7 @@ def predict_frame(run: RunRecord, frame: pd.DataFrame, columns: dict) -> tuple[p
     return out, score, model
 
 
+@action("score", obj="run_id")
 def score(run_id: str, *, input_path, output_path=None, user: str | None = None, lang: str = "en") -> dict:
     """Predict every row of `input_path` with the model in use and its threshold (or adopted rule);
     write a CSV (by default in the workspace's scored/ folder); record the batch with its drift

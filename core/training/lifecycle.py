@@ -19,6 +19,8 @@ from core.training import resources, sync, views
 from core.training.executors import get_executor
 from core.training.plan import make_plan
 from core.training.spec import RunSpec, spec_json
+from core.governance import roles
+from core.governance.roles import action
 
 PACKAGES = ["autogluon.tabular", "lightgbm", "catboost", "xgboost", "scikit-learn", "pandas", "duckdb"]
 RUNS_FOLDER = "runs"
@@ -39,8 +41,11 @@ def plan(spec: RunSpec, *, lang: str = "en") -> dict:
     return make_plan(spec, lang=lang)
 
 
+@action("start_run", made="run_id")
 def start(spec: RunSpec, *, user: str | None = None, rerun_of: str | None = None) -> views.RunRecord:
     """Validate, snapshot the data into a run folder, record the run, and start or queue it."""
+    if spec.expert_controls():
+        roles.require(user, "expert_controls", ", ".join(spec.expert_controls()))
     the_plan = make_plan(spec)
     run_id = "run_" + datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S_") + uuid.uuid4().hex[:4]
     run_dir = f"{RUNS_FOLDER}/{run_id}"  # relative to the workspace
@@ -74,10 +79,12 @@ def start(spec: RunSpec, *, user: str | None = None, rerun_of: str | None = None
     return views.load(run_id)
 
 
+@action("rerun", obj="run_id")
 def rerun(run_id: str, *, user: str | None = None) -> views.RunRecord:
     """Start a run identical to this one (same data set, spec and seed); lineage records it."""
     original = views.load(run_id)
-    return start(RunSpec(**original.spec), user=user, rerun_of=original.rerun_of or run_id)
+    # Not a new choice of settings, so no expert check and one audit row (the rerun).
+    return start.__wrapped__(RunSpec(**original.spec), user=user, rerun_of=original.rerun_of or run_id)
 
 
 ENDED_WITHOUT_MODEL = ("failed", "cancelled", "interrupted")
@@ -85,6 +92,7 @@ RUN_TABLES = ("run_models", "run_choices", "run_comments", "fairness_analyses", 
               "scoring_batches", "batch_outcomes")
 
 
+@action("delete_failed_runs")
 def delete_failed(*, confirmed: bool = False, user: str | None = None) -> dict:
     """Remove every run that ended without a model, with its rows and its folder (a run with a
     model, even a cancelled one, is kept: it can still be read). Needs confirming."""
@@ -105,6 +113,7 @@ def delete_failed(*, confirmed: bool = False, user: str | None = None) -> dict:
     return {"deleted": doomed, "folders_removed": len(folders), "by": user or config.default_user()}
 
 
+@action("cancel_run", obj="run_id")
 def cancel(run_id: str) -> views.RunRecord:
     """Stop a queued or running run; models trained so far stay in its folder."""
     run = views.load(run_id)
@@ -121,6 +130,7 @@ def cancel(run_id: str) -> views.RunRecord:
 MAX_NAME = 120
 
 
+@action("rename_run", obj="run_id")
 def rename(run_id: str, name: str, *, user: str | None = None) -> views.RunRecord:
     """Give a run a name people recognise (shown in every run picker)."""
     name = " ".join((name or "").split())

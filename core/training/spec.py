@@ -52,6 +52,9 @@ MODEL_FAMILIES = {
     "XT": "Extra trees", "KNN": "Nearest neighbours", "LR": "Linear model",
 }
 TIME_BUDGETS = [60, 300, 900, 3600]
+EXPERT_CONTROLS = ("eval_metric", "preset", "model_families", "hyperparameters", "num_bag_folds", "num_stack_levels",
+                   "dynamic_stacking", "infer_limit", "calibrate_decision_threshold", "sample_weight", "num_cpus",
+                   "memory_limit_gb")
 
 
 @dataclass
@@ -87,6 +90,10 @@ class RunSpec:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def expert_controls(self) -> list[str]:
+        """The expert controls this spec sets (the expert role may set them)."""
+        return [f for f in EXPERT_CONTROLS if getattr(self, f) is not None]
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunSpec":
