@@ -165,3 +165,26 @@ def test_a_bundle_serves_the_same_predictions_from_a_fresh_folder(server, run, t
         proc.terminate()
         proc.wait(timeout=30)
     assert fresh[0] == 200 and fresh[1] == _call(server, "/predict", _records())[1]
+
+
+def test_a_client_over_its_rate_gets_429_with_retry_after(home):
+    port = _free_port()
+    env = {**os.environ, "COMMONGROUND_HOME": str(home[0]), "COMMONGROUND_SERVE_RATE": "5"}
+    proc = _start([sys.executable, "-m", "core", "serve", home[1]["credit"], "--port", str(port)], env, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        answers = [_call(url, "/model", token=None) for _ in range(20)]
+        limited = [body for status, body in answers if status == 429]
+        assert limited and answers[0][0] == 200
+        assert "More than 5 requests per second" in limited[0]["detail"]
+        assert all(_call(url, "/health", token=None)[0] == 200 for _ in range(20))  # health is never limited
+        request = urllib.request.Request(url + "/model")
+        with pytest.raises(urllib.error.HTTPError) as over:
+            for _ in range(20):
+                urllib.request.urlopen(request, timeout=10)
+        assert over.value.code == 429 and int(over.value.headers["Retry-After"]) >= 1
+        time.sleep(1.2)
+        assert _call(url, "/model", token=None)[0] == 200  # the bucket refills
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -8,6 +8,7 @@ import functools
 
 import pandas as pd
 
+from core.foundation.errors import InvalidInput
 from core.training.views import RunRecord
 
 
@@ -28,10 +29,15 @@ def model_for_use(run: RunRecord) -> tuple:
 @functools.lru_cache(maxsize=4)
 def _load_predictor(path: str):
     """Loaded once per process: a what-if edit must not pay for reading models from disk.
-    A finished run's model folder never changes, so the cache cannot go stale."""
+    A finished run's model folder never changes, so the cache cannot go stale. AutoGluon's
+    version checks stay on: a model saved by other versions is refused, not half-loaded."""
     from autogluon.tabular import TabularPredictor
 
-    return TabularPredictor.load(path, check_packages=False, require_py_version_match=False)
+    try:
+        return TabularPredictor.load(path)
+    except AssertionError as exc:  # AutoGluon's version checks say which versions differ
+        raise InvalidInput(code="model_versions", value=path, msg="model_versions", folder=path,
+                           detail=" ".join(str(exc).split())[:300]) from None
 
 
 def labelled_rows(run: RunRecord) -> pd.DataFrame:

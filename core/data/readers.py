@@ -212,6 +212,10 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, *, table: str) -> None:
                                name=source.display_name, format="Parquet", detail=_first_line(exc)) from None
     else:
         _load_xlsx(con, source, table)
+    width = len(con.execute(f"DESCRIBE {quote_ident(table)}").fetchall())
+    if width > config.max_columns():
+        raise InvalidInput(code="too_many_columns", value=width, msg="too_many_columns", name=source.display_name,
+                           columns=width, limit=config.max_columns())
     count, = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
     if count == 0:
         columns = [r[0] for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()]

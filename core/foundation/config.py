@@ -63,6 +63,22 @@ SETTINGS = {
             "When set, the REST endpoint (serve) requires it as 'Authorization: Bearer <token>'.",
         ),
         Setting(
+            "COMMONGROUND_MAX_COLUMNS",
+            "2000",
+            "Most columns a data file may have; wider files are refused with the count.",
+        ),
+        Setting(
+            "COMMONGROUND_MIN_FREE_DISK_GB",
+            "2",
+            "Free disk space, in GB, a run needs in the workspace before it starts (AutoGluon writes gigabytes).",
+        ),
+        Setting(
+            "COMMONGROUND_SERVE_RATE",
+            "200",
+            "Requests per second one client may send to the REST endpoint (429 beyond, with Retry-After); 0: no "
+            "limit. A bundle reads it too, with the same default (endpoint.RATE).",
+        ),
+        Setting(
             "COMMONGROUND_ALLOW_OPEN",
             "",
             "Set to 'yes' to let the app answer on a non-loopback address without sign-in (everyone who "
@@ -89,6 +105,18 @@ def home() -> Path:
 
 def max_upload_bytes() -> int:
     return int(float(SETTINGS["COMMONGROUND_MAX_UPLOAD_MB"].value()) * 1024 * 1024)
+
+
+def max_columns() -> int:
+    return int(SETTINGS["COMMONGROUND_MAX_COLUMNS"].value())
+
+
+def serve_rate() -> float:
+    return float(SETTINGS["COMMONGROUND_SERVE_RATE"].value() or 0)
+
+
+def min_free_disk_gb() -> float:
+    return float(SETTINGS["COMMONGROUND_MIN_FREE_DISK_GB"].value())
 
 
 def lock_timeout() -> float:

@@ -12,6 +12,7 @@ from pathlib import Path
 from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
+from core.foundation import config
 from core.foundation.errors import InvalidInput
 from core.serving import endpoint
 from core.training import views
@@ -53,7 +54,7 @@ def app_for(run_id: str, *, token: str | None = None, max_bytes: int = endpoint.
     predictor, model = model_for_use(run)
     predictor.persist(models=[model])
     return endpoint.create_app(predictor, model, meta, token=token, max_bytes=max_bytes,
-                               decide=mitigation.decider(run))
+                               decide=mitigation.decider(run), rate=config.serve_rate())
 
 
 @action("serve", obj="run_id", before=True)

@@ -20,6 +20,8 @@ import pandas as pd
 
 MAX_BYTES = 10 * 1024 * 1024  # the default request limit
 TOKEN_ENV = "COMMONGROUND_SERVE_TOKEN"
+RATE_ENV = "COMMONGROUND_SERVE_RATE"  # requests per second per client; 0: no limit
+RATE = 200.0
 
 
 def predict_table(predictor, model: str, frame: pd.DataFrame, meta: dict,
@@ -63,7 +65,7 @@ def _record_model(meta: dict):
 
 
 def create_app(predictor, model: str, meta: dict, *, token: str | None = None, max_bytes: int = MAX_BYTES,
-               decide: Optional[Callable] = None):
+               decide: Optional[Callable] = None, rate: float = RATE):
     from fastapi import Depends, FastAPI, HTTPException, Response
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -76,7 +78,7 @@ def create_app(predictor, model: str, meta: dict, *, token: str | None = None, m
         if token and (credentials is None or not hmac.compare_digest(credentials.credentials, token)):
             raise HTTPException(status_code=401, detail="A valid bearer token is needed (Authorization: Bearer ...).")
 
-    app.add_middleware(_Limits, max_bytes=max_bytes)
+    app.add_middleware(_Limits, max_bytes=max_bytes, rate=rate)
 
     @app.get("/health")
     def health() -> dict:
@@ -114,13 +116,40 @@ def create_app(predictor, model: str, meta: dict, *, token: str | None = None, m
 
 
 class _Limits:
-    """Refuses a POST body over the limit (413), of unknown length (411) or not JSON (415) before
-    it is read. Plain ASGI: Starlette's BaseHTTPMiddleware costs milliseconds per request."""
+    """Refuses a client over its request rate (429, a token bucket of one second's requests), and a
+    POST body over the limit (413), of unknown length (411) or not JSON (415) before it is read.
+    Plain ASGI: Starlette's BaseHTTPMiddleware costs milliseconds per request."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, rate: float):
+        self.app, self.max_bytes, self.rate = app, max_bytes, rate
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (requests left, when)
+
+    def _too_fast(self, scope) -> float:
+        """Seconds to wait when this client is over its rate, else 0 (and one request is spent)."""
+        import time
+
+        if not self.rate or scope["path"] == "/health":
+            return 0.0
+        client, now = (scope.get("client") or ("?",))[0], time.monotonic()
+        left, then = self.buckets.get(client, (self.rate, now))
+        left = min(self.rate, left + (now - then) * self.rate)
+        if left < 1:
+            return (1 - left) / self.rate
+        if len(self.buckets) > 10_000:  # forget idle clients rather than grow without bound
+            self.buckets.clear()
+        self.buckets[client] = (left - 1, now)
+        return 0.0
 
     async def __call__(self, scope, receive, send):
+        wait = self._too_fast(scope) if scope["type"] == "http" else 0.0
+        if wait:
+            import math
+
+            from fastapi.responses import JSONResponse
+
+            return await JSONResponse(status_code=429, headers={"Retry-After": str(math.ceil(wait))}, content={
+                "detail": f"More than {self.rate:g} requests per second from this client; wait {wait:.2f} s, "
+                          "or send more records per request."})(scope, receive, send)
         if scope["type"] == "http" and scope["method"] == "POST":
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             length, kind = headers.get("content-length"), headers.get("content-type", "")
@@ -168,8 +197,9 @@ def main() -> None:
     predictor = TabularPredictor.load(args.model_dir)
     model = meta.get("model_in_bundle") or predictor.model_best
     predictor.persist(models=[model])
-    uvicorn.run(create_app(predictor, model, meta, token=os.environ.get(TOKEN_ENV) or None), host=args.host,
-                port=args.port, log_level="warning")
+    app = create_app(predictor, model, meta, token=os.environ.get(TOKEN_ENV) or None,
+                     rate=float(os.environ.get(RATE_ENV) or RATE))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import difflib
 import glossary
 from core.data import datasets
 from core.training import resources, strategy
+from core.foundation import config
 from core.foundation.errors import InvalidInput
 from core.data.quality import suggest_sensitive
 from core.training.spec import GOALS, METRICS, MODEL_FAMILIES, PRESETS, QUALITIES, RunSpec, parse_hyperparameters
@@ -123,6 +124,10 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         raise InvalidInput(code="nothing_to_learn_from", msg="nothing_to_learn_from")
     estimate = resources.estimate(info["rows"], len(features), quality=spec.quality, time_limit=spec.time_limit,
                                   memory_limit_gb=spec.memory_limit_gb, lang=lang)
+    free_gb, needed_gb = resources.free_disk_gb(), config.min_free_disk_gb()
+    if free_gb < needed_gb:  # AutoGluon writes gigabytes; a full disk fails a run halfway
+        raise InvalidInput(code="not_enough_disk", value=round(free_gb, 1), msg="not_enough_disk", free=free_gb,
+                           needed=needed_gb, folder=str(config.home()))
     if estimate["level"] == "refuse":
         instead = glossary.message("or_word", lang).join(estimate["suggestions"])
         raise InvalidInput(code="not_enough_memory", value=estimate["memory_needed_gb"], msg="not_enough_memory",

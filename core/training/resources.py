@@ -42,6 +42,13 @@ def core_share() -> int:
     return max(1, (os.cpu_count() or 1) // max_parallel_runs())
 
 
+def free_disk_gb() -> float:
+    """Free space where runs write their folders."""
+    import shutil
+
+    return shutil.disk_usage(config.home()).free / 1e9
+
+
 def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
              memory_limit_gb: float | None = None, lang: str = "en") -> dict:
     """Memory and time needs; level is ok, warn or refuse, with sentences (in `lang`) that say why."""

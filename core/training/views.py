@@ -124,8 +124,14 @@ def has_model(status: str, model_count: int) -> bool:
 
 
 def run_folder(run_dir: str) -> Path:
-    path = Path(run_dir)
-    return path if path.is_absolute() else config.home() / path
+    """A run's folder, which must lie inside the workspace's runs/ folder: models are loaded from
+    it, and a model file can run code when loaded, so a row pointing elsewhere is refused."""
+    runs = (config.home() / "runs").resolve()
+    path = (config.home() / run_dir).resolve()  # an absolute run_dir stays absolute
+    if not path.is_relative_to(runs):
+        raise InvalidInput(code="run_folder_outside", value=str(run_dir), msg="run_folder_outside",
+                           folder=str(run_dir), runs=str(runs))
+    return path
 
 
 def row(con, run_id: str) -> dict:
