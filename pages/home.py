@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.data import datasets
-from core.governance import users
+from core.governance import roles, users
 from pages._ui import attempt, ctx, t
 
 st.title("Common Ground")
@@ -12,7 +12,7 @@ st.markdown(t("home_intro"))
 if "audience" not in ctx()["chosen"]:  # a first visit: ask, rather than assume everyone is an analyst
     st.subheader(t("home_who"))
     row = st.container(horizontal=True)
-    for audience in ("stakeholder", "analyst", "expert"):
+    for audience in roles.AUDIENCES[ctx()["role"]]:  # the views this person's role allows
         if row.button(t(f"home_i_am_{audience}"), key=f"home_i_am_{audience}") and attempt(
                 users.set_preference, ctx()["user"], key="audience", value=audience):
             st.rerun()

@@ -40,6 +40,12 @@ def _load_predictor(path: str):
                            detail=" ".join(str(exc).split())[:300]) from None
 
 
+def positive_class(run: RunRecord) -> str:
+    """A binary run's positive class, as text: recorded when the run ended, else (a run stopped
+    before it could say) the predictor's own."""
+    return str(run.details.get("positive_class") or load_predictor(run).positive_class)
+
+
 def labelled_rows(run: RunRecord) -> pd.DataFrame:
     """The run's data snapshot, rows with a known target, numbered as the worker numbered them."""
     data = pd.read_parquet(run.folder / "data.parquet")

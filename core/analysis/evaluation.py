@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn import calibration, metrics
 
-from core.analysis.artifacts import holdout_frame, load_predictor, training_labels
+from core.analysis.artifacts import holdout_frame, load_predictor, positive_class, training_labels
 from core.foundation.errors import InvalidInput
 from core.training.views import RunRecord
 
@@ -103,9 +103,9 @@ def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: f
                            run_id=run.run_id, problem_type=run.problem_type)
     threshold = run.threshold if threshold is None else threshold
     pred = predictions(run)
-    positive = run.details.get("positive_class")
-    pcol = f"p_{positive}" if f"p_{positive}" in pred else pred.columns[-1]
-    y = (pred["y_true"].astype(str) == str(positive)).to_numpy()
+    positive = positive_class(run)
+    pcol = f"p_{positive}"
+    y = (pred["y_true"].astype(str) == positive).to_numpy()
     p = pred[pcol].to_numpy()
     costs = {"value_tp": value_tp, "cost_fp": cost_fp, "cost_fn": cost_fn, "value_tn": value_tn}
     table = threshold_table(y, p, **costs)

@@ -227,7 +227,7 @@ def _rows(run: RunRecord, data_path) -> tuple[pd.DataFrame, np.ndarray, np.ndarr
     if run.problem_type == "regression":
         return frame, y.astype(float), scores["y_pred"].to_numpy().astype(float), source
     if run.problem_type == "binary":
-        positive = str(run.details.get("positive_class"))
+        positive = artifacts.positive_class(run)
         return (frame, pd.Series(y).astype(str).to_numpy() == positive,
                 scores[f"p_{positive}"].to_numpy() >= run.threshold, source)
     return frame, pd.Series(y).astype(str).to_numpy(), scores["y_pred"].astype(str).to_numpy(), source
@@ -346,7 +346,7 @@ def compute(run: RunRecord, *, sensitive: list[str] | None = None, data_path=Non
     return {"run_id": run.run_id, "problem_type": kind, "sensitive": features, "source": source,
             "dataset_id": run.dataset_id, "target": run.target,
             "rows": int(n_rows), "threshold": run.threshold if kind == "binary" else None,
-            "positive_label": str(run.details.get("positive_class")) if kind == "binary" else None,
+            "positive_label": artifacts.positive_class(run) if kind == "binary" else None,
             "model": run.chosen_model, "reference": reference, "edges": edges, "resamples": resamples,
             "overall": {m: clean(v) for m, v in overall.items()}, "by_group": by_group, "by_feature": summaries,
             "proxies": proxies(artifacts.labelled_rows(run) if data_path is None else frame, features,

@@ -73,7 +73,7 @@ def mitigate(run_id: str, *, sensitive: str, constraint: str, user: str | None =
     fairness.check_features(run, labelled, [sensitive], {})
     edges = fairness.band_edges(labelled, [sensitive], {})  # kept with the rule: scoring bands alike
     groups = fairness.group_labels(labelled, [sensitive], edges)[sensitive].astype(str)
-    positive = str(run.details.get("positive_class"))
+    positive = artifacts.positive_class(run)
     tuning = _tuning_rows(run)
     fit_y = tuning["y_true"].astype(str).to_numpy() == positive
     rule = ThresholdOptimizer(estimator=StoredScores().fit(), constraints=constraint, objective="accuracy_score",

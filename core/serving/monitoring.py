@@ -11,7 +11,7 @@ import pandas as pd
 
 import glossary
 from core.analysis import evaluation
-from core.analysis.artifacts import training_features
+from core.analysis.artifacts import positive_class, training_features
 from core.foundation import config, db
 from core.serving import drift
 from core.training.views import RunRecord
@@ -50,7 +50,7 @@ def _holdout_scores(run: RunRecord):
     except Exception:  # noqa: BLE001 - no stored predictions: no prediction drift, the rest stands
         return None
     if run.problem_type == "binary":
-        return pred[f"p_{run.details.get('positive_class')}"].to_numpy()
+        return pred[f"p_{positive_class(run)}"].to_numpy()
     if run.problem_type == "regression":
         return pred["y_pred"].to_numpy(float)
     return pred["y_pred"].astype(str).to_numpy()

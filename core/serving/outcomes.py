@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from core.analysis import fairness
+from core.analysis import artifacts, fairness
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput
 from core.serving import monitoring
@@ -39,7 +39,7 @@ def _performance(run, rows: pd.DataFrame) -> dict:
                 "holdout": run.holdout_metrics.get("mean_absolute_error")}
     out = {"accuracy": float(np.mean(y.to_numpy() == p.to_numpy())), "holdout": run.holdout_metrics.get("accuracy")}
     if run.problem_type == "binary":
-        positive = str(run.details.get("positive_class"))
+        positive = artifacts.positive_class(run)
         yes, truly = p.to_numpy() == positive, y.to_numpy() == positive
         out |= {"selection_rate": float(yes.mean()),
                 "true_positive_rate": float(yes[truly].mean()) if truly.any() else None}
@@ -58,7 +58,7 @@ def _groups(run, rows: pd.DataFrame) -> list[dict]:
             continue
         groups = fairness.group_labels(rows, [col], {})
         if kind == "binary":
-            positive = str(run.details.get("positive_class"))
+            positive = artifacts.positive_class(run)
             y, p = rows["_truth"].to_numpy() == positive, rows["prediction"].astype(str).to_numpy() == positive
         elif kind == "multiclass":
             y, p = rows["_truth"].to_numpy(), rows["prediction"].astype(str).to_numpy()
