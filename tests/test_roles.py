@@ -127,6 +127,10 @@ def test_with_sign_in_a_name_without_a_role_is_a_viewer(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "SECRETS_FILES", (secrets,))
     assert config.sign_in_configured()
     assert roles.role_of("stranger@example.org") == "viewer"
+    monkeypatch.setenv("COMMONGROUND_ADMINS", "boss@example.org, other@example.org")
+    assert roles.role_of("boss@example.org") == "admin"  # how a team names its first admin
+    roles.set_role("stranger@example.org", "analyst", user="boss@example.org")
+    assert roles.role_of("stranger@example.org") == "analyst"
     secrets.write_text("this is = not toml [")
     assert not config.sign_in_configured()
 

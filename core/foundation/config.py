@@ -79,6 +79,12 @@ SETTINGS = {
             "limit. A bundle reads it too, with the same default (endpoint.RATE).",
         ),
         Setting(
+            "COMMONGROUND_ADMINS",
+            "",
+            "Comma-separated users (e-mails with sign-in) who are always admins: how a team's first admin "
+            "is named, by whoever runs the server.",
+        ),
+        Setting(
             "COMMONGROUND_ALLOW_OPEN",
             "",
             "Set to 'yes' to let the app answer on a non-loopback address without sign-in (everyone who "
@@ -146,6 +152,10 @@ def sign_in_configured() -> bool:
         except (OSError, tomllib.TOMLDecodeError):
             continue
     return False
+
+
+def admins() -> set[str]:
+    return {a.strip() for a in SETTINGS["COMMONGROUND_ADMINS"].value().split(",") if a.strip()}
 
 
 def allow_open() -> bool:

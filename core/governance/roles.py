@@ -9,7 +9,7 @@ one decorator that checks the acting user's role and audits every action that ch
 Pages hide what core would refuse anyway; core is where the rule lives, so the CLI and every page
 obey it alike. Without sign-in (the embedded single-user default), a workspace where no role has
 been given yet treats everyone as admin; once roles are given, or with sign-in configured, a name
-without a role is a viewer.
+without a role is a viewer. The users in COMMONGROUND_ADMINS are always admins (a team's first).
 """
 
 import functools
@@ -43,7 +43,9 @@ def acting(user: str | None) -> str:
 
 
 def role_of(user: str | None) -> str:
-    """The user's role (reads only)."""
+    """The user's role (reads only). Admins named in COMMONGROUND_ADMINS always are."""
+    if acting(user) in config.admins():
+        return "admin"
     with db.connect() as con:
         row = con.execute("SELECT role FROM user_roles WHERE user_name = ?", [acting(user)]).fetchone()
         if row:
