@@ -72,6 +72,12 @@ def story(key: str, lang: str = "en", **values) -> str:
     return (entry.get(lang) or entry["en"]).format(**values)
 
 
+def prep(key: str, lang: str = "en", **values) -> str:
+    """A sentence saying what a recipe step did (glossary/prep.yaml), filled from `values`."""
+    entry = _strings("prep")[key]
+    return (entry.get(lang) or entry["en"]).format(**values)
+
+
 def report(key: str, lang: str = "en", **values) -> str:
     """A sentence or title of a run's model card (glossary/report.yaml), filled from `values`."""
     entry = _strings("report")[key]

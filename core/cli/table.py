@@ -12,6 +12,7 @@ from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import audit, decisions, roles, users, vocabulary
+from core.prep import recipes
 from core.reporting import export, narrative, render, report
 from core.serving import api, monitoring, outcomes, scoring
 from core.training import lifecycle, sync, views
@@ -413,6 +414,28 @@ COMMANDS = [
             lambda a: {"user": a.user or config.default_user(),
                        **users.set_preference(a.user or config.default_user(), key=a.key, value=a.value)},
             "{user, audience, language}", (Arg("key", choices=tuple(users.PREFERENCES)), Arg("value"), USER)),
+    Command(("prep", "apply"), "Apply a recipe (YAML or JSON steps) to a data set: a new data set version with "
+            "its lineage.", recipes.apply,
+            lambda a: recipes.apply(a.dataset_id, recipes.parse(_read(a.recipe)), name=a.name, user=a.user),
+            "{dataset_id, name, rows, columns, warnings, created, ...}",
+            (Arg("dataset_id"), Arg("--recipe", "The recipe file (the Prepare page saves one).", required=True),
+             Arg("--name", "The new data set's name.", required=True), USER)),
+    Command(("prep", "sql"), "Make a data set from a SELECT over `data` (this data set) and other data sets by name.",
+            recipes.apply_sql, lambda a: recipes.apply_sql(a.dataset_id, a.sql, name=a.name, user=a.user),
+            "{dataset_id, name, rows, columns, warnings, created, ...}",
+            (Arg("dataset_id"), Arg("--sql", "SELECT ... FROM data", required=True),
+             Arg("--name", "The new data set's name.", required=True), USER)),
+    Command(("prep", "preview"), "Each step's effect on a sample, in words and counts, and the recipe's SQL.",
+            recipes.preview,
+            lambda a: {**(found := recipes.preview(a.dataset_id, recipes.parse(_read(a.recipe)), rows=a.rows,
+                                                    lang=a.lang)), "head": found["head"].to_dict("records")},
+            "{dataset_id, sample_rows, steps: [{step, kind, every_row, rows_before, rows_after, columns, effect}], "
+            "sql, head}",
+            (Arg("dataset_id"), Arg("--recipe", required=True), Arg("--rows", type=int, default=10_000), LANG)),
+    Command(("prep", "show"), "A data set's recipe, its SQL, the SQL replayed at scoring, and its lineage back to "
+            "the raw file.", recipes.show, lambda a: recipes.show(a.dataset_id),
+            "{dataset_id, recipe, sql, replay_sql, lineage: [{dataset_id, name, content_hash, rows, recipe, ...}]}",
+            (Arg("dataset_id"),)),
     Command(("users", "list"), "Everyone with a role, and who gave it (admins only).", roles.list_users,
             lambda a: {"users": roles.list_users(user=a.user), "roles": list(roles.ROLES)}, "{users: [{user, role, "
             "set_by, set_at}], roles}", (USER,)),

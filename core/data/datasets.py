@@ -38,8 +38,7 @@ def add(path, *, name: str | None = None, display_name: str | None = None,
     """Validate and load a file; the same content twice is one data set.
 
     The file is read into a staging table first (a failed read may be retried, which an
-    aborted transaction would not allow); one transaction then renames it and writes the
-    registry rows. Any failure drops the staging table, so nothing is left half-written.
+    aborted transaction would not allow); `register` then makes it a data set.
     """
     path = Path(path)
     source = readers.inspect(path, display_name, sheet=sheet)
@@ -56,36 +55,53 @@ def add(path, *, name: str | None = None, display_name: str | None = None,
         ).fetchone()
         if existing:
             return {**_show(con, existing[0]), "created": False}
-        table, staging = "data_" + dataset_id, db.STAGING_PREFIX + dataset_id
-        began = False
+        staging = db.STAGING_PREFIX + dataset_id
         try:
             readers.load(con, source, table=staging)
-            profile = profile_table(con, staging)
-            profile |= {"renamed": source.renamed, "copies": copied_columns(con, staging, profile["columns"]),
-                        "personal": personal.detect(con, staging, profile)}
-            con.execute("BEGIN")
-            began = True
-            con.execute(f"ALTER TABLE {quote_ident(staging)} RENAME TO {quote_ident(table)}")
-            con.execute(
-                """INSERT INTO datasets (dataset_id, name, content_hash, source_filename, format,
-                       encoding, delimiter, sheet, rows, table_name, profile, created_by)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [dataset_id, _unique_name(con, wanted), content_hash, source.display_name,
-                 source.format, source.encoding, source.delimiter, source.sheet, profile["rows"],
-                 table, json.dumps(profile), user or config.default_user()],
-            )
-            con.executemany(
-                "INSERT INTO dataset_columns VALUES (?, ?, ?, ?, ?)",
-                [[dataset_id, i, c["name"], c["type"], c["storage_type"]]
-                 for i, c in enumerate(profile["columns"])],
-            )
-            con.execute("COMMIT")
         except BaseException:
-            if began:
-                con.execute("ROLLBACK")
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(staging)}")
             raise
+        register(con, staging, dataset_id=dataset_id, content_hash=content_hash, name=wanted,
+                 source_filename=source.display_name, format=source.format, encoding=source.encoding,
+                 delimiter=source.delimiter, sheet=source.sheet, renamed=source.renamed, user=user)
         return {**_show(con, dataset_id), "created": True}
+
+
+def register(con, staging: str, *, dataset_id: str, content_hash: str, name: str, source_filename: str | None,
+             format: str, user: str | None, encoding=None, delimiter=None, sheet=None, renamed=None,
+             also=None) -> None:
+    """Profile a loaded staging table and make it a data set: one transaction renames it and writes
+    the registry rows. Any failure drops the staging table, so nothing is left half-written.
+    (Used by uploads and by prepared data sets alike, so both get the same profile and warnings;
+    `also(con)` writes a caller's own rows in the same transaction.)"""
+    table = "data_" + dataset_id
+    began = False
+    try:
+        profile = profile_table(con, staging)
+        profile |= {"renamed": renamed or [], "copies": copied_columns(con, staging, profile["columns"]),
+                    "personal": personal.detect(con, staging, profile)}
+        con.execute("BEGIN")
+        began = True
+        con.execute(f"ALTER TABLE {quote_ident(staging)} RENAME TO {quote_ident(table)}")
+        con.execute(
+            """INSERT INTO datasets (dataset_id, name, content_hash, source_filename, format,
+                   encoding, delimiter, sheet, rows, table_name, profile, created_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [dataset_id, _unique_name(con, name), content_hash, source_filename, format, encoding, delimiter,
+             sheet, profile["rows"], table, json.dumps(profile), user or config.default_user()],
+        )
+        con.executemany(
+            "INSERT INTO dataset_columns VALUES (?, ?, ?, ?, ?)",
+            [[dataset_id, i, c["name"], c["type"], c["storage_type"]] for i, c in enumerate(profile["columns"])],
+        )
+        if also:
+            also(con)
+        con.execute("COMMIT")
+    except BaseException:
+        if began:
+            con.execute("ROLLBACK")
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(staging)}")
+        raise
 
 
 def _unique_name(con, wanted: str) -> str:

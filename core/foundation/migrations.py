@@ -290,4 +290,21 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        17,
+        """
+        -- A prepared data set's recipe: the data sets it was made from (id, name, content hash), the
+        -- steps as applied (with the figures they measured), the SQL that made it, and the SQL that
+        -- replays its every-row steps on raw rows at scoring (NULL: it cannot replay).
+        CREATE TABLE dataset_recipes (
+            dataset_id VARCHAR PRIMARY KEY,
+            sources JSON NOT NULL,
+            recipe JSON NOT NULL,
+            sql VARCHAR NOT NULL,
+            replay_sql VARCHAR,
+            created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

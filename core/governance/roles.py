@@ -23,7 +23,7 @@ ROLES = ("viewer", "analyst", "expert", "admin")
 # Each action that changes data, and the least role that may take it.
 ACTIONS = {
     "comment": "viewer",
-    "add_dataset": "analyst", "rename_dataset": "analyst", "name_values": "analyst", "describe_column": "analyst",
+    "add_dataset": "analyst", "prepare_data": "analyst", "rename_dataset": "analyst", "name_values": "analyst", "describe_column": "analyst",
     "start_run": "analyst", "rerun": "analyst", "rename_run": "analyst", "cancel_run": "analyst",
     "choose_model": "analyst", "decide": "analyst", "check_fairness": "analyst", "edit_report": "analyst",
     "score": "analyst", "add_outcomes": "analyst",

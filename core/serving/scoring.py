@@ -15,6 +15,7 @@ import pandas as pd
 from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
+from core.prep import recipes
 from core.serving import api, endpoint, monitoring
 from core.data import readers
 from core.foundation import config
@@ -33,6 +34,19 @@ def read_input(path) -> pd.DataFrame:
         return con.execute("SELECT * FROM input").df()
     finally:
         con.close()
+
+
+def prepared(run: RunRecord, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Raw rows through the every-row steps of the recipes that made the run's data set (none for
+    an upload), so a file in the raw file's shape scores; and why a row's value could not be read."""
+    queries = recipes.replays(run.dataset_id) if run.dataset_id else []
+    if not queries:
+        return frame, None
+    try:
+        return recipes.replay(queries, frame)
+    except duckdb.BinderException as exc:  # a column the recipe reads is not in the file
+        raise InvalidInput(code="replay_needs_columns", value=str(exc).splitlines()[0], msg="replay_needs_columns",
+                           detail=" ".join(str(exc).split())[:200]) from None
 
 
 def check_columns(run: RunRecord, frame: pd.DataFrame) -> dict:
@@ -79,10 +93,12 @@ def score(run_id: str, *, input_path, output_path=None, user: str | None = None,
     if not run.models:
         raise InvalidInput(code="no_model", value=run_id, msg="no_model_6", run_id=run_id, status=run.status,
                            status_sentence=run.status_sentence)
-    frame = read_input(input_path)
+    frame, problems = prepared(run, read_input(input_path))
     columns = check_columns(run, frame)
     predicted, monitored, model = predict_frame(run, frame, columns)
     out = pd.concat([frame, predicted], axis=1)  # the input columns, then the predictions
+    if problems is not None and problems.notna().any():
+        out["prep_problems"] = problems.to_numpy()  # a value a recipe step could not read: predicted as missing
     _write_csv(out, Path(output_path))
     found = monitoring.drift_of(run, frame, columns["features"], monitored, lang=lang)
     rule = _rule_said(mitigation.adopted(run_id)) if run.problem_type == "binary" else None
