@@ -29,6 +29,7 @@ PAGES = [
     ("pages/home.py", "page_home", ":material/home:", ""),
     ("pages/summary.py", "page_summary", ":material/article:", "summary"),
     ("pages/data.py", "page_data", ":material/table_chart:", "data"),
+    ("pages/prepare.py", "page_prepare", ":material/tune:", "prepare"),
     ("pages/train.py", "page_train", ":material/model_training:", "train"),
     ("pages/runs.py", "page_runs", ":material/monitoring:", "runs"),
     ("pages/results.py", "page_results", ":material/insights:", "results"),
@@ -39,7 +40,7 @@ PAGES = [
     ("pages/glossary.py", "page_glossary", ":material/menu_book:", "glossary"),
     ("pages/admin.py", "page_admin", ":material/admin_panel_settings:", "admin"),
 ]
-HIDDEN_FROM = {"pages/train.py": {"stakeholder"}, "pages/score.py": {"stakeholder"}}
+HIDDEN_FROM = {"pages/train.py": {"stakeholder"}, "pages/score.py": {"stakeholder"}, "pages/prepare.py": {"stakeholder"}}
 # Pages whose every action needs a role (core refuses it anyway; the page is not offered).
 NEEDS = {"pages/admin.py": "read_audit"}
 

@@ -1,5 +1,6 @@
 """The real app in a real browser: Streamlit server + Playwright driving Debian's Chromium."""
 
+import re
 import os
 import socket
 import subprocess
@@ -321,3 +322,42 @@ def test_an_analyst_scores_a_file_and_follows_it_on_monitoring(server, page, cre
     page.locator("canvas, svg").first.wait_for()
     page.wait_for_timeout(800)
     page.screenshot(path=str(server["home"] / "monitoring_page.png"), full_page=True)
+
+
+def test_an_analyst_prepares_a_data_set_in_three_steps(server, page):
+    """Fix a type, fill gaps, add a column: each step's effect in words, then a new version."""
+    csv = server["home"] / "applications.csv"
+    csv.write_text("ref,amount,income,city\n" + "".join(
+        f"{i},{'unknown' if i % 11 == 0 else i * 40},{'' if i % 5 == 0 else 900 + i},{' Lisbon' if i % 2 else 'porto '}\n"
+        for i in range(120)))
+    _cli(server, "datasets", "add", str(csv))
+    page.goto(server["url"] + "/prepare?user=pat")
+    page.get_by_role("heading", name="Prepare").wait_for(timeout=30000)
+
+    def choose(label, option):
+        page.get_by_role("combobox", name=label).click()  # Streamlit's selectbox opens a list of options
+        page.get_by_role("option", name=option).click()
+
+    choose("Data set to prepare", re.compile(r"^applications \("))
+    choose("What to do", "Fix a column's type")
+    choose("Column", "amount")
+    page.get_by_role("button", name="Add this step").click()
+    page.get_by_text("values of 'amount' could not be read as number").wait_for(timeout=30000)
+    choose("What to do", "Fill missing values")
+    page.get_by_text("The median or mean is measured").wait_for()  # the step's own form is drawn
+    page.wait_for_timeout(500)
+    choose("Column", "income")
+    page.get_by_role("button", name="Add this step").click()
+    page.get_by_text(re.compile(r"Fills \d+ missing values of .income. with")).wait_for(timeout=30000)
+    choose("What to do", "Add a calculated column")
+    page.get_by_text("An expression over the row's columns").wait_for()
+    page.wait_for_timeout(500)
+    page.get_by_label("New column's name").fill("city_clean")
+    page.get_by_label("Expression").fill("lower(trim(city))")
+    page.get_by_role("button", name="Add this step").click()
+    page.get_by_text("Adds 'city_clean'").wait_for(timeout=30000)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(server["home"] / "prepare_page.png"), full_page=True)
+    page.get_by_role("button", name="Make the prepared data set").click()
+    page.get_by_text("Made 'applications prepared'").wait_for(timeout=30000)
+    assert page.get_by_text("Traceback").count() == 0
