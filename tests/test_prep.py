@@ -203,6 +203,12 @@ def test_scoring_replays_the_every_row_steps_on_raw_rows(loans, tmp_path):
     assert out.loc[3, "prep_problems"] == "amount: 'twelve' is not a number"
     assert out["prep_problems"].drop(index=3).isna().all() and out["prediction"].notna().all()
     assert {"ratio", "region_name", "income_was_missing"} <= set(out.columns)
+    from core.training import views
+
+    lineage = views.lineage(run.run_id)  # a scored prediction back to the raw file
+    assert [v["dataset_id"] for v in lineage["data_versions"]] == [loans["id"], made["dataset_id"]]
+    assert lineage["data_versions"][1]["recipe"]["steps"][2]["kind"] == "join"
+    assert lineage["model"] == run.chosen_model and lineage["scored_batches"][0]["rows"] == 30
     with pytest.raises(InvalidInput, match="its recipe reads columns this file does not have"):
         raw.drop(columns=["region"]).to_csv(tmp_path / "short.csv", index=False)
         scoring.score(run.run_id, input_path=tmp_path / "short.csv", output_path=tmp_path / "out2.csv")

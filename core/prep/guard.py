@@ -8,7 +8,9 @@ the data (environment, settings, files).
 """
 
 import difflib
+import functools
 import json
+import threading
 
 import duckdb
 
@@ -19,12 +21,19 @@ FORBIDDEN_FUNCTIONS = {"getenv", "current_setting", "read_text", "read_blob", "g
                        "duckdb_extensions", "duckdb_secrets", "load_extension", "system"}
 
 
+_parser = threading.local()  # one in-memory DuckDB per thread: opening one costs more than parsing
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(sql: str) -> str:
+    """DuckDB's parse tree of `sql` as JSON (pure: the same text always parses the same)."""
+    if getattr(_parser, "con", None) is None:
+        _parser.con = duckdb.connect()
+    return _parser.con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
+
+
 def _tree(sql: str, step: str) -> dict:
-    con = duckdb.connect()
-    try:
-        found = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
-    finally:
-        con.close()
+    found = json.loads(_parsed(sql))
     if found.get("error"):
         detail = found.get("error_message", "")
         if "Only SELECT" in detail:

@@ -304,7 +304,8 @@ def list_runs(*, dataset: str | None = None, target: str | None = None, status: 
 
 
 def lineage(run_id: str) -> dict:
-    """Where a run comes from and what came of it: its data set version, the run it tweaks, the
+    """Where a run comes from and what came of it: its data set version and the versions and recipe
+    steps back to the raw file, the model in use and the batches it scored, the run it tweaks, the
     run it repeats, and the runs that tweak or repeat it. Reads only."""
     run = load(run_id)
     with db.connect() as con:
@@ -312,7 +313,15 @@ def lineage(run_id: str) -> dict:
                                             [run_id]).fetchall()]
         reruns = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE rerun_of = ? ORDER BY created_at",
                                             [run.rerun_of or run_id]).fetchall()]
+        batches = [{"batch_id": b, "input_name": n, "rows": r, "scored_at": str(t)} for b, n, r, t in con.execute(
+            "SELECT batch_id, input_name, rows, scored_at FROM scoring_batches WHERE run_id = ? ORDER BY scored_at",
+            [run_id]).fetchall()]
+        exists = con.execute("SELECT 1 FROM datasets WHERE dataset_id = ?", [run.dataset_id]).fetchone()
+    from core.prep import recipes  # the data set's versions back to the raw file, with their recipes
+
+    versions = recipes.show(run.dataset_id)["lineage"] if exists else []
     return {"run_id": run_id, "dataset": {"id": run.dataset_id, "name": run.dataset_name, **run.data_source},
+            "data_versions": versions, "model": run.chosen_model, "scored_batches": batches,
             "parent_run_id": run.parent_run_id, "tweaks": tweaks, "rerun_of": run.rerun_of,
             "reruns": [r for r in reruns if r != run_id]}
 
