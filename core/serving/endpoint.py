@@ -29,7 +29,8 @@ def predict_table(predictor, model: str, frame: pd.DataFrame, meta: dict,
     """`prediction` (and `probability_<class>` per class) for every row, decided at the threshold
     in use, or by `decide(score, frame)` (an adopted fairer rule); and the score monitoring follows
     (the positive class's probability, the predicted number or the predicted class)."""
-    features = frame[[f["name"] for f in meta["features"]]]
+    # A model trained on prepared rows reads the prepared columns, not the raw ones a request carries.
+    features = frame[meta.get("model_features") or [f["name"] for f in meta["features"]]]
     out = pd.DataFrame(index=frame.index)
     if meta["problem_type"] == "regression":
         out["prediction"] = predictor.predict(features, model=model).to_numpy()
@@ -65,7 +66,7 @@ def _record_model(meta: dict):
 
 
 def create_app(predictor, model: str, meta: dict, *, token: str | None = None, max_bytes: int = MAX_BYTES,
-               decide: Optional[Callable] = None, rate: float = RATE):
+               decide: Optional[Callable] = None, rate: float = RATE, prepare: Optional[Callable] = None):
     from fastapi import Depends, FastAPI, HTTPException, Response
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -103,14 +104,21 @@ def create_app(predictor, model: str, meta: dict, *, token: str | None = None, m
         for f in meta["features"]:
             if f["type"] == "number":
                 frame[f["name"]] = pd.to_numeric(frame[f["name"]])
+        problems = None
         try:
+            if prepare:  # raw rows through the recipe's every-row steps, as batch scoring does
+                frame, problems = prepare(frame)
             out, _ = predict_table(predictor, model, frame, meta, decide)
         except ValueError as exc:  # a value the model cannot take: the caller's to fix
             raise HTTPException(status_code=422, detail=str(exc)) from None
         probabilities = {c[len("probability_"):]: out[c].tolist() for c in out.columns if c.startswith("probability_")}
-        return _json({"predictions": [
-            {"prediction": _plain(p), "probabilities": {k: v[i] for k, v in probabilities.items()}}
-            for i, p in enumerate(out["prediction"].tolist())]})
+        answers = [{"prediction": _plain(p), "probabilities": {k: v[i] for k, v in probabilities.items()}}
+                   for i, p in enumerate(out["prediction"].tolist())]
+        if problems is not None:
+            for answer, said in zip(answers, problems.tolist()):
+                if isinstance(said, str):
+                    answer["prep_problems"] = said  # a value a step could not read: predicted as missing
+        return _json({"predictions": answers})
 
     return app
 
