@@ -102,7 +102,10 @@ def test_edits_are_versions_escaped_in_html_and_kept_through_regeneration(runs, 
     html_text = render.render(run.run_id, fmt="html")
     assert "<script>" not in html_text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
     md = render.render(run.run_id, fmt="md")
-    assert mine in md  # the Markdown carries the edit as typed
+    # the Markdown carries the edit escaped, so it shows as typed: the tag is text, not HTML
+    escaped = "Supports the credit desk's first look.\n\n- Never the final decision \\<script\\>alert(1)\\</script\\>"
+    assert escaped in md
+    assert "<script>" not in md
     # regenerating (a new decision changes the generated trail) keeps the person's text
     decisions.comment(run.run_id, "Looks fine.", user="bea")
     card = report.build(run.run_id)

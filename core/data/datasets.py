@@ -3,6 +3,7 @@
 import difflib
 import hashlib
 import json
+import numbers
 from pathlib import Path
 
 import pandas as pd
@@ -210,12 +211,14 @@ def delete(dataset_id: str) -> dict:
 
 
 def preview(dataset_id: str, limit: int = 100) -> pd.DataFrame:
+    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
+        raise InvalidInput(code="bad_preview_limit", value=limit, msg="bad_preview_limit", limit=limit)
     with db.connect() as con:
         dataset_id = resolve(con, dataset_id)
         table, = con.execute(
             "SELECT table_name FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchone()
-        return con.execute(f"SELECT * FROM {quote_ident(table)} LIMIT ?", [limit]).df()
+        return con.execute(f"SELECT * FROM {quote_ident(table)} LIMIT ?", [int(limit)]).df()
 
 
 def ensure_demo_data() -> list[str]:

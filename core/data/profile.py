@@ -15,6 +15,7 @@ DATE_TYPES = ("DATE", "TIMESTAMP", "TIME")
 HISTOGRAM_BINS = 20
 TOP_VALUES = 8
 DISCRETE_VALUES = 40
+FINGERPRINTS_PER_QUERY = 500
 # Formats tried when a text column may hold dates (DuckDB's ISO dates are already typed).
 DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y"]
 
@@ -47,7 +48,11 @@ def _column_aggregates(i: int, q: str, base: str) -> list[str]:
     return parts
 
 
-TEXT_STATS = ["len", "words", "num", "date", "lead0"]
+TEXT_STATS = ["len", "words", "num", "date", "lead0", "grouped"]
+# Numbers written with thousands separators, '1,231,800.5' or '1.231.800,5' (a currency sign or a
+# percent sign around them is dropped first).
+GROUPED_COMMA = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"
+GROUPED_POINT = r"^[+-]?[0-9]{1,3}([.][0-9]{3})+(,[0-9]+)?$"
 
 
 def _distinct_query(i: int, q: str, base: str, t: str) -> str:
@@ -55,15 +60,19 @@ def _distinct_query(i: int, q: str, base: str, t: str) -> str:
     if base != "VARCHAR":
         return f"SELECT {i} AS i, count(DISTINCT {q}) AS nd, {', '.join('NULL' for _ in TEXT_STATS)} FROM {t}"
     v = "trim(v)"
-    numeric = (f"coalesce(try_cast(regexp_replace({v}, '^[$€£]|%$', '', 'g') AS DOUBLE), "
-               f"try_cast(replace({v}, ',', '.') AS DOUBLE))")
+    bare = f"regexp_replace({v}, '^[$€£]|%$', '', 'g')"
+    grouped = (f"CASE WHEN regexp_matches({bare}, '{GROUPED_COMMA}') THEN replace({bare}, ',', '') "
+               f"WHEN regexp_matches({bare}, '{GROUPED_POINT}') THEN replace(replace({bare}, '.', ''), ',', '.') END")
+    numeric = (f"coalesce(try_cast({bare} AS DOUBLE), try_cast(replace({v}, ',', '.') AS DOUBLE), "
+               f"try_cast({grouped} AS DOUBLE))")
     formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
     return f"""SELECT {i} AS i, count(*) AS nd,
             (sum(n * length(v)) / sum(n))::DOUBLE,
             (sum(n * (length({v}) - length(replace({v}, ' ', '')) + 1)) / sum(n))::DOUBLE,
             coalesce(sum(n) FILTER (WHERE {numeric} IS NOT NULL), 0),
             coalesce(sum(n) FILTER (WHERE try_strptime({v}, {formats}) IS NOT NULL), 0),
-            coalesce(sum(n) FILTER (WHERE regexp_matches({v}, '^0[0-9]')), 0)
+            coalesce(sum(n) FILTER (WHERE regexp_matches({v}, '^0[0-9]')), 0),
+            coalesce(sum(n) FILTER (WHERE try_cast({bare} AS DOUBLE) IS NULL AND {grouped} IS NOT NULL), 0)
         FROM (SELECT {q} AS v, count(*) AS n FROM {t} WHERE {q} IS NOT NULL GROUP BY ALL)"""
 
 
@@ -108,6 +117,7 @@ def profile_table(con, table: str) -> dict:
                 "numeric_like": int(text["num"]),
                 "date_like": int(text["date"]),
                 "leading_zero": int(text["lead0"]),
+                "thousands_separators": int(text["grouped"]),
             }
         if base == "BOOLEAN":
             col["true_count"] = values[f"true_{i}"]
@@ -163,13 +173,34 @@ def _plain(v):
 
 
 def copied_columns(con, table: str, columns: list[dict]) -> list[dict]:
-    """Columns that repeat an earlier column value for value: [{"column": later, "other": earlier}]."""
-    t, out, copied = quote_ident(table), [], set()
-    for j, b in enumerate(columns):
-        for a in columns[:j]:
-            shape = ("storage_type", "distinct", "missing")
-            same_shape = all(a[k] == b[k] for k in shape)
-            if a["name"] in copied or not same_shape:
+    """Columns that repeat an earlier column value for value: [{"column": later, "other": earlier}].
+
+    Only columns of the same type, distinct count and missing count can be copies; among those, one
+    query fingerprints each (a sum of hashes of row number and value, which copies share), and only
+    columns with equal fingerprints are compared value by value. A thousand columns cost a few
+    queries, not one per pair."""
+    shape = ("storage_type", "distinct", "missing")
+    groups: dict[tuple, list[int]] = {}
+    for j, col in enumerate(columns):
+        groups.setdefault(tuple(col[k] for k in shape), []).append(j)
+    candidates = sorted(j for members in groups.values() if len(members) > 1 for j in members)
+    if not candidates:
+        return []
+    t = quote_ident(table)
+    prints = {}
+    for at in range(0, len(candidates), FINGERPRINTS_PER_QUERY):
+        part = candidates[at:at + FINGERPRINTS_PER_QUERY]
+        row = con.execute("SELECT " + ", ".join(f"sum(hash(rowid, {quote_ident(columns[j]['name'])}))"
+                                                for j in part) + f" FROM {t}").fetchone()
+        prints |= dict(zip(part, row))
+    out, copied = [], set()
+    for j in candidates:
+        b = columns[j]
+        for i in groups[tuple(b[k] for k in shape)]:
+            if i >= j:
+                break
+            a = columns[i]
+            if a["name"] in copied or prints[i] != prints[j]:
                 continue
             differ, = con.execute(f"SELECT count(*) FROM {t} WHERE {quote_ident(a['name'])} IS DISTINCT FROM "
                                   f"{quote_ident(b['name'])}").fetchone()

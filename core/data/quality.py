@@ -51,6 +51,17 @@ TEMPLATES = {
         "pt": ("'{column}' parece conter números guardados como texto: {share:.0%} dos valores são números.",
                "Corrija os valores que não são números (por exemplo {example}) para que seja lida como número."),
     },
+    # Also kind number_as_text: every value is a number, written with thousands separators.
+    "number_with_separators": {
+        "en": ("'{column}' holds numbers written with thousands separators (for example {example}), so it is "
+               "read as text, and a model would treat each amount as a category.",
+               "Change its type to number: save the file with the numbers written without separators "
+               "(1231800, not 1,231,800) and upload it again."),
+        "pt": ("'{column}' contém números escritos com separador de milhar (por exemplo {example}), então é lida "
+               "como texto, e um modelo trataria cada valor como uma categoria.",
+               "Mude o tipo para número: salve o arquivo com os números escritos sem separador "
+               "(1231800, e não 1.231.800) e envie de novo."),
+    },
     "date_as_text": {
         "en": ("'{column}' looks like dates stored as text (for example {example}).",
                "Save the dates in the form YYYY-MM-DD so they are read as dates."),
@@ -126,8 +137,10 @@ LEAKAGE_DETAIL = {
 }
 
 
-def make_warning(kind: str, *, lang: str = "en", column: str | None = None, **values) -> dict:
-    message, action = TEMPLATES[kind][lang if lang in ("en", "pt") else "en"]
+def make_warning(kind: str, *, lang: str = "en", column: str | None = None, template: str | None = None,
+                 **values) -> dict:
+    """A warning of `kind`, worded by TEMPLATES[template or kind]."""
+    message, action = TEMPLATES[template or kind][lang if lang in ("en", "pt") else "en"]
     values["column"] = column
     return {
         "column": column,
@@ -165,8 +178,13 @@ def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
             continue
         example = _non_matching_example(col)
         if text["numeric_like"] >= 0.9 * non_null and text["leading_zero"] < 0.5 * non_null:
-            out.append(make_warning("number_as_text", lang=lang, column=name,
-                                    share=text["numeric_like"] / non_null, example=example))
+            grouped = text.get("thousands_separators", 0)
+            if grouped and text["numeric_like"] == non_null:  # nothing to fix but the way numbers are written
+                out.append(make_warning("number_as_text", lang=lang, column=name, template="number_with_separators",
+                                        example=_grouped_example(col)))
+            else:
+                out.append(make_warning("number_as_text", lang=lang, column=name,
+                                        share=text["numeric_like"] / non_null, example=example))
         elif text["date_like"] >= 0.9 * non_null:
             out.append(make_warning("date_as_text", lang=lang, column=name, example=repr(col.get("min"))))
         elif col["type"] == "text" and (wordy or text["mean_length"] >= 40):
@@ -187,12 +205,25 @@ def _looks_like_identifier(col: dict, rows: int, non_null: int) -> bool:
     return unique_share == 1.0 and (col["type"] in ("category", "text") or col.get("integer"))
 
 
+GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}([,.]\d{3})+([.,]\d+)?")
+
+
 def _non_matching_example(col: dict) -> str:
     for top in col.get("top_values", []):
-        value = top["value"].strip().lstrip("$€£").rstrip("%").replace(",", ".")
+        value = top["value"].strip().lstrip("$€£").rstrip("%")
+        if GROUPED_NUMBER.fullmatch(value):
+            continue
         try:
-            float(value)
+            float(value.replace(",", "."))
         except ValueError:
+            return repr(top["value"])
+    return repr(col.get("max"))
+
+
+def _grouped_example(col: dict) -> str:
+    """A value written with thousands separators, to show."""
+    for top in col.get("top_values", []):
+        if GROUPED_NUMBER.fullmatch(top["value"].strip().lstrip("$€£").rstrip("%")):
             return repr(top["value"])
     return repr(col.get("max"))
 

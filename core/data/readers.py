@@ -7,6 +7,9 @@ happy path stays as fast as DuckDB's own CSV reader.
 
 import csv
 import io
+import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,11 @@ from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput
 
 SAMPLE_BYTES = 64 * 1024
+BOM = b"\xef\xbb\xbf"
+# Bytes Latin-1 calls control characters; Windows-1252 (what Excel on Windows saves) puts the euro
+# sign, curly quotes and dashes there.
+C1_BYTES = re.compile(rb"[\x80-\x9f]")
+CHUNK_BYTES = 1 << 20
 DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Read as missing, as pandas (and so AutoGluon users) would; the data page says so.
@@ -40,6 +48,10 @@ SIGNATURES = [
     (b"\x7fELF", "a program"),
     (b"MZ", "a Windows program"),
 ]
+# A JSON document opens an object with a key ({"), an empty object or array, or an array of objects,
+# arrays, strings or plain values followed by a comma or its end. A CSV header may start with '['
+# ('[click](http://evil),b' or '[1] first,[2] second'): that is a table.
+JSON_START = re.compile(r"""\{\s*["}]|\[\s*[\[{"\]]|\[\s*(-?\d[\d.eE+-]*|true|false|null)\s*(,|\]\s*$)""")
 
 
 @dataclass
@@ -49,7 +61,7 @@ class Source:
     path: Path
     display_name: str
     format: str  # csv | parquet | xlsx
-    encoding: str | None = None
+    encoding: str | None = None  # utf-8 | utf-8-sig | windows-1252 | latin-1 (a Python codec name)
     delimiter: str | None = None
     sheet: str | None = None
     columns: list[str] | None = None  # the header after renaming repeated names
@@ -69,7 +81,7 @@ def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = 
                            limit_mb=limit / 2**20)
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
-    if not head.strip():
+    if not head.removeprefix(BOM).strip():  # nothing, or only a byte-order mark (an empty file saved by Excel)
         raise InvalidInput(code="empty", value=name, msg="empty", name=name)
     if head.startswith(b"PAR1"):
         return Source(path, name, "parquet")
@@ -79,12 +91,13 @@ def inspect(path: Path, display_name: str | None = None, *, sheet: str | None = 
         if head.startswith(magic):
             raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind=kind)
     encoding = _detect_encoding(head, name)
-    text = head.decode("latin-1" if encoding == "latin-1" else "utf-8", errors="replace")
+    text = head.decode(encoding, errors="replace")
     if encoding == "utf-8-sig":
         text = text.lstrip("\ufeff")
     _reject_non_tabular_text(text, name)
     delimiter = _detect_delimiter(text, path.suffix.lower())
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    # newline="": a lone CR (classic Mac) or a mix of CRLF and LF ends a line, as in the file
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     columns, renamed = unique_header(header, name)
     return Source(path, name, "csv", encoding=encoding, delimiter=delimiter, columns=columns, renamed=renamed)
 
@@ -113,6 +126,18 @@ def _detect_encoding(head: bytes, name: str) -> str:
     if controls or high > 0.3 * len(sample):
         raise InvalidInput(code="bad_encoding", value=name, msg="bad_encoding", name=name,
                            detail="neither UTF-8 nor Latin-1")
+    return _single_byte_encoding(sample)
+
+
+def _single_byte_encoding(data: bytes) -> str:
+    """'windows-1252' when bytes 0x80-0x9F appear and all are Windows-1252 characters (the euro
+    sign, curly quotes, dashes), else 'latin-1'. Both read every other byte alike."""
+    if C1_BYTES.search(data):
+        try:
+            data.decode("cp1252")
+            return "windows-1252"
+        except UnicodeDecodeError:
+            pass
     return "latin-1"
 
 
@@ -122,7 +147,7 @@ def _reject_non_tabular_text(text: str, name: str) -> None:
         raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a web page (HTML)")
     if start.startswith("<?xml"):
         raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="an XML document")
-    if start.startswith(("{", "[")):
+    if JSON_START.match(start):
         raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a JSON document")
 
 
@@ -135,7 +160,7 @@ def _detect_delimiter(text: str, suffix: str) -> str:
     best, best_score = ("\t" if suffix == ".tsv" else ","), (0.0, 1)
     for delim in DELIMITERS:
         try:
-            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r]
         except csv.Error:
             continue
         if not rows or len(rows[0]) < 2:
@@ -179,16 +204,19 @@ def _inspect_xlsx(path: Path, name: str, sheet: str | None) -> Source:
         with zipfile.ZipFile(path) as zf:
             if "xl/workbook.xml" not in zf.namelist():
                 raise InvalidInput(code="not_a_table", value=name, msg="not_a_table", name=name, kind="a ZIP archive")
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # From an open file: given a path, openpyxl refuses a workbook whose name does not end in .xlsx,
+        # and files are read by what they hold, not by their names.
+        with open(path, "rb") as fh:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                sheets = wb.sheetnames
+            finally:
+                wb.close()
     except InvalidInput:
         raise
     except Exception as exc:
         raise InvalidInput(code="unreadable", value=name, msg="unreadable", name=name, format="an Excel workbook",
-                           detail=exc) from None
-    try:
-        sheets = wb.sheetnames
-    finally:
-        wb.close()
+                           detail=_first_line(exc, {path: name})) from None
     if not sheets:
         raise InvalidInput(code="no_sheets", value=name, msg="no_sheets", name=name)
     if sheet is not None and sheet not in sheets:
@@ -202,14 +230,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, *, table: str) -> None:
     if source.format == "csv":
         _load_csv(con, source, table)
     elif source.format == "parquet":
-        try:
-            con.execute(
-                f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_parquet(?)",
-                [str(source.path)],
-            )
-        except duckdb.Error as exc:
-            raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable",
-                               name=source.display_name, format="Parquet", detail=_first_line(exc)) from None
+        _load_parquet(con, source, table)
     else:
         _load_xlsx(con, source, table)
     width = len(con.execute(f"DESCRIBE {quote_ident(table)}").fetchall())
@@ -223,46 +244,175 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, *, table: str) -> None:
                            columns=", ".join(columns))
 
 
+def _load_parquet(con, source: Source, table: str) -> None:
+    """Parquet as it is, except that names DuckDB takes for one ('Name' and 'name', which it would
+    silently call 'name_1') are renamed as a CSV header's are, and said so."""
+    alias = ""
+    names = _parquet_names(source.path)
+    if names and all(str(n).strip() for n in names):
+        columns, renamed = unique_header(names, source.display_name)
+        if renamed:
+            try:
+                width = len(con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(source.path)]).fetchall())
+            except duckdb.Error:
+                width = None  # the read below says what is wrong
+            if width == len(columns):
+                source.columns, source.renamed = columns, renamed
+                alias = " AS p(" + ", ".join(quote_ident(c) for c in columns) + ")"
+    try:
+        con.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_parquet(?){alias}", [str(source.path)])
+    except duckdb.Error as exc:
+        raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable", name=source.display_name,
+                           format="Parquet", detail=_first_line(exc, {source.path: source.display_name})) from None
+
+
+def _parquet_names(path: Path) -> list[str] | None:
+    """The top-level column names as the file writes them (None: the footer cannot be read)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception:
+        return None
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+# DuckDB reads UTF-8 files where they are (the fast path). A file it cannot read as it is gets a
+# temporary UTF-8 copy: Windows-1252 or Latin-1 text, transcoded; a file whose lines end in CRLF
+# and LF both, with every line ending made LF. The copy is removed once the table is made.
+
+UTF8 = ("utf-8", "utf-8-sig")
+
+
+class _Copies:
+    """A temporary folder for UTF-8 copies, made when the first copy is; removed by `remove`."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+        self.made = 0
+
+    def new(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="commonground-csv-"))
+        self.made += 1
+        return self.folder / f"copy_{self.made}.csv"
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _load_csv(con, source: Source, table: str) -> None:
+    copies = _Copies()
+    try:
+        _read_csv(con, source, table, copies)
+    finally:
+        copies.remove()
+
+
+def _read_csv(con, source: Source, table: str, copies: _Copies) -> None:
     # skip=0: otherwise DuckDB's sniffer may skip rows above a ragged line and take it as the header.
     sql = (
         f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_csv(?, delim=?, quote='\"', "
-        "escape='\"', header=true, skip=0, strict_mode=true, encoding=?, nullstr=?, "
-        "sample_size={sample}, auto_type_candidates=?" + (", names=?)" if source.renamed else ")")
+        "escape='\"', header=true, skip=0, strict_mode=true, encoding='utf-8', nullstr=?, "
+        "sample_size={sample}, auto_type_candidates=?{names})"
     )
+    path = source.path
 
     def attempt(sample: int) -> duckdb.Error | None:
-        encoding = "latin-1" if source.encoding == "latin-1" else "utf-8"
-        params = [str(source.path), source.delimiter, encoding, MISSING_MARKERS, TYPE_CANDIDATES]
+        params = [str(path), source.delimiter, MISSING_MARKERS, TYPE_CANDIDATES]
         if source.renamed:
             params.append(source.columns)
         try:
-            con.execute(sql.format(sample=sample), params)
+            con.execute(sql.format(sample=sample, names=", names=?" if source.renamed else ""), params)
             return None
         except duckdb.Error as exc:
             return exc
 
+    if source.encoding not in UTF8:
+        path = _utf8_copy(source, copies)
     error = attempt(20480)
-    if error and "unicode" in str(error).lower() and source.encoding != "latin-1":
-        # A non-UTF-8 byte beyond the sampled start: the file is Latin-1 after all.
-        source.encoding = "latin-1"
+    if error and "unicode" in str(error).lower() and path == source.path:
+        # A non-UTF-8 byte beyond the sampled start: the file is Windows-1252 or Latin-1 after all.
+        path = _utf8_copy(source, copies)
         error = attempt(20480)
     if error is None:
         return
-    _diagnose_csv(source)  # raises the precise message when it can find the bad line
+    _diagnose_csv(source, path)  # raises the precise message when it can find the bad line
+    if _mixed_line_ends(path):
+        # CRLF and LF in one file (rows pasted together on two machines) defeat DuckDB's sniffer.
+        path = _utf8_copy(source, copies, newlines=True)
+        error = attempt(20480)
+        if error is None:
+            return
     if "convert" in str(error).lower():
         # Types sniffed on the first rows did not hold further down: sniff the whole file.
         error = attempt(-1)
         if error is None:
             return
     raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable", name=source.display_name,
-                       format="CSV", detail=_first_line(error)) from None
+                       format="CSV", detail=_first_line(error, {path: source.display_name,
+                                                                source.path: source.display_name})) from None
 
 
-def _diagnose_csv(source: Source) -> None:
+def _utf8_copy(source: Source, copies: _Copies, *, newlines: bool = False) -> Path:
+    """A UTF-8 copy of the file, its text decoded by the first encoding that reads all of it (UTF-8
+    if detected, else Windows-1252, else Latin-1, which reads any byte); with `newlines`, every
+    line ending (CRLF, CR) made LF. Sets `source.encoding` to the one that read it, and reads the
+    header again from the copy, as DuckDB will."""
+    target = copies.new()
+    tried = [source.encoding, "windows-1252", "latin-1"] if source.encoding in UTF8 else ["windows-1252", "latin-1"]
+    for codec in dict.fromkeys(tried):
+        try:
+            c1 = _transcode(source.path, target, codec, newlines=newlines)
+        except UnicodeDecodeError:
+            continue
+        if codec == "windows-1252" and not c1:
+            codec = "latin-1"  # no byte where the two differ: the plainer name
+        source.encoding = codec
+        break
+    with open(target, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=source.delimiter), [])
+    source.columns, source.renamed = unique_header(header, source.display_name)
+    return target
+
+
+def _transcode(path: Path, target: Path, codec: str, *, newlines: bool) -> bool:
+    """Write `path`'s text, read as `codec`, to `target` as UTF-8; whether bytes 0x80-0x9F occur."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    c1, pending_cr = False, ""
+    with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as out:
+        while True:
+            chunk = src.read(CHUNK_BYTES)
+            c1 = c1 or (codec == "windows-1252" and bool(C1_BYTES.search(chunk)))
+            text = decoder.decode(chunk, final=not chunk)
+            if newlines:
+                text = pending_cr + text
+                pending_cr = "\r" if chunk and text.endswith("\r") else ""  # a CRLF may straddle two chunks
+                text = (text[:-1] if pending_cr else text).replace("\r\n", "\n").replace("\r", "\n")
+            out.write(text)
+            if not chunk:
+                return c1
+
+
+def _mixed_line_ends(path: Path) -> bool:
+    """Whether lines end in more than one way: CRLF beside a lone LF, or a lone CR beside either."""
+    crlf = cr = lf = 0
+    last = b""
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            cr, lf, last = cr + chunk.count(b"\r"), lf + chunk.count(b"\n"), chunk[-1:]
+    kinds = [crlf > 0, cr > crlf, lf > crlf]  # CRLF, lone CR, lone LF
+    return sum(kinds) > 1
+
+
+def _diagnose_csv(source: Source, path: Path) -> None:
     """Walk the file with Python's csv module to name the first line that breaks the table."""
-    encoding = "latin-1" if source.encoding == "latin-1" else source.encoding
-    with open(source.path, newline="", encoding=encoding, errors="replace") as fh:
+    encoding = source.encoding if path == source.path else "utf-8"
+    with open(path, newline="", encoding=encoding, errors="replace") as fh:
         reader = csv.reader(fh, delimiter=source.delimiter, strict=True)
         first_line = 1  # where the record being read starts (a quoted field may span lines)
         try:
@@ -279,16 +429,20 @@ def _diagnose_csv(source: Source) -> None:
                                name=source.display_name) from None
 
 
+# --- Excel --------------------------------------------------------------------------------------
+
 def _load_xlsx(con, source: Source, table: str) -> None:
     try:
-        df = pd.read_excel(source.path, sheet_name=source.sheet, engine="openpyxl", header=None)
+        with open(source.path, "rb") as fh:  # from an open file, whatever the file is called
+            df = pd.read_excel(fh, sheet_name=source.sheet, engine="openpyxl", header=None)
     except Exception as exc:
         raise InvalidInput(code="unreadable", value=source.display_name, msg="unreadable", name=source.display_name,
-                           format="an Excel workbook", detail=exc) from None
+                           format="an Excel workbook", detail=_first_line(exc, {source.path: source.display_name})
+                           ) from None
     df = df.dropna(how="all").dropna(axis=1, how="all")
     if df.empty:
-        raise InvalidInput(code="empty", value=f"{source.display_name}' (sheet '{source.sheet}", msg="empty",
-                           name=f"{source.display_name}' (sheet '{source.sheet}")
+        raise InvalidInput(code="empty_sheet", value=source.sheet, msg="empty_sheet", name=source.display_name,
+                           sheet=source.sheet)
     columns, source.renamed = unique_header(list(df.iloc[0]), source.display_name)
     df = df.iloc[1:].reset_index(drop=True).infer_objects()
     df.columns = columns
@@ -309,6 +463,16 @@ def _load_xlsx(con, source: Source, table: str) -> None:
         con.unregister("_upload_frame")
 
 
-def _first_line(exc: Exception) -> str:
+# A path in quotes, as DuckDB and Python name files in their errors.
+QUOTED_PATH = re.compile(r"""(["'])(/[^"']*)\1""")
+
+
+def _first_line(exc: Exception, names: dict | None = None) -> str:
+    """The first line of an error, with the files it names (ours, temporary copies, anything in
+    quotes that looks like a path) called by the name the person knows, never by a server path."""
     text = str(exc).split("\n")[0]
+    for path, name in (names or {}).items():
+        text = text.replace(str(path), name)
+    fallback = next(iter((names or {}).values()), "the file")
+    text = QUOTED_PATH.sub(lambda m: m.group(1) + (Path(m.group(2)).name or fallback) + m.group(1), text)
     return text.replace("Invalid Input Error: ", "").strip()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import glossary
 from core.analysis import metrics
+from core.foundation import files
 from core.foundation.errors import InvalidInput
 from core.governance.roles import action
 from core.training import split, views
@@ -178,6 +179,8 @@ def export_code(run_id: str, *, output=None, data: str | None = None, lang: str 
     if run.status in ("queued", "running"):
         raise InvalidInput(code="export_not_ended", value=run.status, msg="export_not_ended", run_id=run_id,
                            status=run.status_sentence)
+    if output is not None:
+        files.output_path(output, make=False)  # before the script is written
     text, notes = script(run, data=data)
     said = [{"code": n["msg"], "text": glossary.message(n["msg"], lang, **{k: v for k, v in n.items() if k != "msg"})}
             for n in notes]
@@ -185,8 +188,7 @@ def export_code(run_id: str, *, output=None, data: str | None = None, lang: str 
             "written_at": datetime.now().isoformat(timespec="seconds")}
     if output is None:
         return done | {"script": text}
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.output_path(output)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".py", delete=False) as tmp:
         tmp.write(text)
     Path(tmp.name).replace(path)

@@ -1,12 +1,15 @@
 """A model card as a file: Markdown, or one self-contained HTML page that opens offline (inline
 CSS, charts as inline SVG from vl-convert, no script, no external address). Every piece of text
-is escaped, so an edited section holding HTML shows as typed."""
+is escaped, in HTML and in Markdown alike, so an edited section holding HTML or Markdown shows as
+typed."""
 
 import html
+import re
 import tempfile
 from pathlib import Path
 
 import glossary
+from core.foundation import files
 from core.foundation.errors import InvalidInput
 from core.reporting import report
 
@@ -40,16 +43,50 @@ def _edited(section: dict, lang: str) -> str | None:
                                               when=e["edited_at"].replace("T", " ")[:16])
 
 
+# Markdown would read user and data text (a user's name, a comment, an edited section, a column's
+# values) as markup: '[x](http://evil)' a link, '<script>' HTML, '**' bold. Each is backslash-escaped,
+# so the card shows the text as typed; plain prose (quotes, parentheses, full stops) is left alone.
+MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])")
+MD_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")  # inside a word, _ is no emphasis
+MD_ENTITY = re.compile(r"&(?=#?\w+;)")  # '&lt;' would show as '<'
+MD_LINE_START = [
+    (re.compile(r"^(\s*)(#)", re.M), r"\1\\\2"),  # a heading
+    (re.compile(r"^(\s*)([-+])(?=\s|$|-)", re.M), r"\1\\\2"),  # a list item, a rule
+    (re.compile(r"^(\s*\d+)([.)])(?=\s|$)", re.M), r"\1\\\2"),  # a numbered item
+    (re.compile(r"^(\s*)(=+\s*)$", re.M), r"\1\\\2"),  # a heading's underline
+]
+
+
+def md_escape(text: str) -> str:
+    """`text` as Markdown that shows it as typed (no link, no HTML, no emphasis, no heading)."""
+    text = MD_SPECIAL.sub(r"\\\1", str(text))
+    text = MD_EDGE_UNDERSCORE.sub(r"\\_", text)
+    text = MD_ENTITY.sub(r"\\&", text)
+    for pattern, replacement in MD_LINE_START:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _md_blocks(text: str) -> str:
+    """A section's plain text as Markdown: its paragraphs and '- ' bullets kept, its words escaped
+    (a line that goes on after a bullet, as a comment with a line break does, stays in that bullet)."""
+    def line(x: str) -> str:
+        return f"- {md_escape(x[2:])}" if x.startswith("- ") else md_escape(x)
+
+    return "\n\n".join("\n".join(f"- {md_escape(x)}" if kind == "ul" else line(x) for x in lines)
+                       for kind, lines in _blocks(text))
+
+
 def to_markdown(card: dict) -> str:
-    lang = card["lang"]
-    out = [f"# {card['title']}", "", f"_{card['made']}_", "", f"**{card['headline']}**", ""]
+    lang, e = card["lang"], md_escape
+    out = [f"# {e(card['title'])}", "", f"_{e(card['made'])}_", "", f"**{e(card['headline'])}**", ""]
     for s in card["sections"]:
         mark = _edited(s, lang)
-        out += [f"## {s['title']}" + (f" _({mark})_" if mark else ""), "", s["text"].strip(), ""]
-    out += [f"## {glossary.report('sec_glossary', lang)}", "", glossary.report("glossary_intro", lang), ""]
-    out += [f"- **{g['term']}**: {g['short']}" for g in card["glossary"]]
+        out += [f"## {e(s['title'])}" + (f" _({e(mark)})_" if mark else ""), "", _md_blocks(s["text"]), ""]
+    out += [f"## {e(glossary.report('sec_glossary', lang))}", "", e(glossary.report("glossary_intro", lang)), ""]
+    out += [f"- **{e(g['term'])}**: {e(g['short'])}" for g in card["glossary"]]
     if any(s["edited"] for s in card["sections"]):
-        out += ["", f"_{glossary.report('report_edited_note', lang)}_"]
+        out += ["", f"_{e(glossary.report('report_edited_note', lang))}_"]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -98,9 +135,9 @@ def render(run_id: str, *, fmt: str = "html", lang: str = "en") -> str:
 
 def write(run_id: str, *, fmt: str = "html", output, lang: str = "en") -> dict:
     """Write the card to `output`, whole or not at all."""
+    files.output_path(output, make=False)  # before the card is built
     text = render(run_id, fmt=fmt, lang=lang)
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.output_path(output)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=f".{fmt}", delete=False, encoding="utf-8") as tmp:
         tmp.write(text)
     Path(tmp.name).replace(path)

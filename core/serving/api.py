@@ -12,7 +12,7 @@ from pathlib import Path
 from core.analysis import mitigation
 from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
-from core.foundation import config
+from core.foundation import config, files
 from core.foundation.errors import InvalidInput
 from core.serving import endpoint
 from core.training import views
@@ -94,9 +94,9 @@ def bundle(run_id: str, *, output) -> dict:
     if meta["decision_rule"]:
         raise InvalidInput(code="bundle_with_rule", value=run_id, msg="bundle_with_rule", run_id=run_id,
                            column=meta["decision_rule"]["sensitive"])
+    files.output_path(output, make=False)  # before the model is cloned
     predictor, model = model_for_use(run)
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.output_path(output)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bundle"
         root.mkdir()

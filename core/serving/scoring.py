@@ -18,7 +18,7 @@ from core.analysis.explain import NUMERIC_KINDS
 from core.prep import recipes
 from core.serving import api, endpoint, monitoring
 from core.data import readers
-from core.foundation import config
+from core.foundation import config, files
 from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput
 from core.training import views
@@ -93,6 +93,7 @@ def score(run_id: str, *, input_path, output_path=None, user: str | None = None,
     if not run.models:
         raise InvalidInput(code="no_model", value=run_id, msg="no_model_6", run_id=run_id, status=run.status,
                            status_sentence=run.status_sentence)
+    files.output_path(output_path, make=False)  # a path that cannot be written is said before any work
     frame, problems = prepared(run, read_input(input_path))
     columns = check_columns(run, frame)
     predicted, monitored, model = predict_frame(run, frame, columns)
@@ -138,7 +139,7 @@ def _inert(con, table: str) -> str:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.output_path(path)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".csv", delete=False) as tmp:
         partial = Path(tmp.name)
     con = duckdb.connect()

@@ -4,6 +4,8 @@ Everything here runs before anything is written or started, so a bad spec costs 
 """
 
 import difflib
+import math
+import numbers
 
 import glossary
 from core.data import datasets
@@ -180,9 +182,11 @@ def _check_numbers(spec: RunSpec) -> None:
     def bad(setting, value, msg=None, **params):
         raise InvalidInput(code=f"bad_{setting}", value=value, msg=msg or f"bad_{setting}", **params)
 
-    if not isinstance(spec.time_limit, (int, float)) or spec.time_limit <= 0:
+    # 'nan' and 'inf' pass for numbers (float() reads them) and every comparison with nan is false,
+    # so each check asks for a finite number first.
+    if not _finite(spec.time_limit) or spec.time_limit <= 0:
         bad("time_limit", spec.time_limit, time_limit=spec.time_limit)
-    if not 0.05 <= spec.holdout <= 0.5:
+    if not _finite(spec.holdout) or not 0.05 <= spec.holdout <= 0.5:
         bad("holdout", spec.holdout, holdout=spec.holdout)
     if spec.quality not in QUALITIES:
         bad("quality", spec.quality, quality=spec.quality, known=", ".join(QUALITIES))
@@ -203,13 +207,18 @@ def _check_numbers(spec: RunSpec) -> None:
         bad("num_stack_levels", spec.num_stack_levels, msg="stacking_needs_bagging")
     if spec.dynamic_stacking and spec.num_stack_levels == 0:
         bad("dynamic_stacking", True)
-    if spec.infer_limit is not None and spec.infer_limit <= 0:
+    if spec.infer_limit is not None and (not _finite(spec.infer_limit) or spec.infer_limit <= 0):
         bad("infer_limit", spec.infer_limit, infer_limit=spec.infer_limit)
     cores = resources.machine()["cores"]
     if spec.num_cpus is not None and not 1 <= spec.num_cpus <= cores:
         bad("num_cpus", spec.num_cpus, cores=cores, cpus=spec.num_cpus)
-    if spec.memory_limit_gb is not None and spec.memory_limit_gb <= 0:
+    if spec.memory_limit_gb is not None and (not _finite(spec.memory_limit_gb) or spec.memory_limit_gb <= 0):
         bad("memory_limit_gb", spec.memory_limit_gb, memory=spec.memory_limit_gb)
+
+
+def _finite(value) -> bool:
+    """A real, finite number (not a bool, not nan or inf)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def parse_hyperparameters_dict(value: dict) -> dict:
