@@ -181,7 +181,8 @@ if audience == "expert":
         called = (details.get("reproducibility") or {}).get("fit_kwargs") or run.fit_kwargs
         st.json({"fit_kwargs": called, "environment": run.environment}, expanded=False)
     if run.status not in ("queued", "running"):  # made when pressed: an export is an audited action
-        st.download_button(t("export_code_button"), lambda: export.export_code(run_id, user=ctx()["user"])["script"],
+        who = ctx()["user"]  # the download runs later, outside this script run, where ctx() is not set
+        st.download_button(t("export_code_button"), lambda: export.export_code(run_id, user=who)["script"],
                            file_name=f"{run_id}.py", mime="text/x-python", icon=":material/code:",
                            help=t("export_code_help"))
     st.code(f"python -m core runs evaluate {run_id} --json\npython -m core runs importance {run_id} --json\n"

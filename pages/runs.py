@@ -237,9 +237,11 @@ if run.has_model and run.ended and audience != "stakeholder" and can("serve"):
                     f"     -d '{record}'", language="bash")
         st.caption(t("serve_token_help"))
 
+        who = ctx()["user"]  # zipped() runs when the button is pressed, outside this script run
+
         def zipped() -> bytes:
             with tempfile.TemporaryDirectory() as tmp:
-                made = api.bundle(run_id, output=Path(tmp) / "bundle.zip", user=ctx()["user"])
+                made = api.bundle(run_id, output=Path(tmp) / "bundle.zip", user=who)
                 return Path(made["output"]).read_bytes()
 
         if run.problem_type == "binary" and attempt(mitigation.adopted, run_id):
