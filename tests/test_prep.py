@@ -13,7 +13,7 @@ import pytest
 from core.data import datasets
 from core.foundation.errors import InvalidInput
 from core.prep import recipes
-from core.serving import scoring
+from core.serving import api, scoring
 from core.training.spec import RunSpec
 from tests.conftest import REPO, train
 
@@ -209,6 +209,32 @@ def test_scoring_replays_the_every_row_steps_on_raw_rows(loans, tmp_path):
     assert [v["dataset_id"] for v in lineage["data_versions"]] == [loans["id"], made["dataset_id"]]
     assert lineage["data_versions"][1]["recipe"]["steps"][2]["kind"] == "join"
     assert lineage["model"] == run.chosen_model and lineage["scored_batches"][0]["rows"] == 30
+    _served_like_batch(run.run_id, raw, out)
+    with pytest.raises(InvalidInput, match="a bundle does not carry"):
+        api.bundle(run.run_id, output=tmp_path / "bundle.zip")
     with pytest.raises(InvalidInput, match="its recipe reads columns this file does not have"):
         raw.drop(columns=["region"]).to_csv(tmp_path / "short.csv", index=False)
         scoring.score(run.run_id, input_path=tmp_path / "short.csv", output_path=tmp_path / "out2.csv")
+
+
+def _served_like_batch(run_id: str, raw: pd.DataFrame, batch: pd.DataFrame) -> None:
+    """The REST endpoint takes the same raw records and answers what batch scoring wrote."""
+    import os
+
+    from core.foundation import config
+    from tests.test_serving import _call, _free_port, _start
+
+    port = _free_port()
+    env = {**os.environ, "COMMONGROUND_HOME": str(config.home())}
+    proc = _start([sys.executable, "-m", "core", "serve", run_id, "--port", str(port)], env, port)
+    try:
+        records = json.loads(raw.to_json(orient="records"))
+        status, body = _call(f"http://127.0.0.1:{port}", "/predict", records, token=None)
+        assert status == 200, body
+        assert [p["prediction"] for p in body["predictions"]] == batch["prediction"].tolist()
+        assert body["predictions"][3]["prep_problems"] == "amount: 'twelve' is not a number"
+        status, body = _call(f"http://127.0.0.1:{port}", "/predict", [{"id": 1}], token=None)
+        assert status == 422 and "amount" in json.dumps(body)  # raw columns are what a request needs
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from core.analysis import choice, compare, evaluation, explain, fairness, mitigation
 from core.data import datasets, names
-from core.foundation import config
+from core.foundation import config, files
 from core.foundation.errors import InvalidInput, UserError
 from core.governance import audit, decisions, roles, users, vocabulary
 from core.prep import recipes
@@ -135,7 +135,7 @@ def _read(path: str) -> str:
 
 
 def _export(a):
-    with open(a.output, "w", encoding="utf-8") as fh:
+    with open(files.output_path(a.output), "w", encoding="utf-8") as fh:
         fh.write(vocabulary.export_yaml())
     return {"output": a.output}
 

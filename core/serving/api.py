@@ -14,6 +14,7 @@ from core.analysis.artifacts import model_for_use, training_features
 from core.analysis.explain import NUMERIC_KINDS
 from core.foundation import config, files
 from core.foundation.errors import InvalidInput
+from core.prep import recipes
 from core.serving import endpoint
 from core.training import views
 from core.training.views import RunRecord
@@ -39,6 +40,11 @@ def meta_for(run: RunRecord, *, lang: str | None = None) -> dict:
             "extra_columns": [rule["sensitive"]] if rule and rule["sensitive"] not in run.features_used else [],
             "decision_rule": None if rule is None else {k: rule[k] for k in ("sensitive", "constraint", "adopted_by",
                                                                              "adopted_at", "reason")}}
+    queries = recipes.replays(run.dataset_id)
+    if queries:  # trained on prepared rows: a request carries the raw columns the recipe starts from
+        meta["model_features"] = run.features_used
+        meta["features"] = [c for c in raw_columns(run.dataset_id) if c["name"] != run.target]
+        meta["extra_columns"] = []
     if lang:
         from core.reporting import narrative
 
@@ -47,14 +53,24 @@ def meta_for(run: RunRecord, *, lang: str | None = None) -> dict:
     return meta
 
 
+def raw_columns(dataset_id: str) -> list[dict]:
+    """The raw file's columns and kinds, at the start of a prepared data set's lineage."""
+    from core.data import datasets
+
+    first = datasets.show(recipes.show(dataset_id)["lineage"][0]["dataset_id"])
+    return [{"name": c["name"], "type": "number" if c["type"] == "number" else "text"} for c in first["columns"]]
+
+
 def app_for(run_id: str, *, token: str | None = None, max_bytes: int = endpoint.MAX_BYTES, lang: str = "en"):
     """The FastAPI app for a run's model in use, loaded once and kept in memory."""
     run = views.load(run_id)
     meta = meta_for(run, lang=lang)
     predictor, model = model_for_use(run)
     predictor.persist(models=[model])
+    queries = recipes.replays(run.dataset_id)
     return endpoint.create_app(predictor, model, meta, token=token, max_bytes=max_bytes,
-                               decide=mitigation.decider(run), rate=config.serve_rate())
+                               decide=mitigation.decider(run), rate=config.serve_rate(),
+                               prepare=(lambda frame: recipes.replay(queries, frame)) if queries else None)
 
 
 @action("serve", obj="run_id", before=True)
@@ -91,6 +107,8 @@ def bundle(run_id: str, *, output) -> dict:
     model.json, endpoint.py, pinned requirements and a README. Written whole or not at all."""
     run = views.load(run_id)
     meta = meta_for(run, lang="en")
+    if meta.get("model_features"):  # replaying a recipe needs the workspace's reference data and DuckDB
+        raise InvalidInput(code="bundle_with_recipe", value=run_id, msg="bundle_with_recipe", run_id=run_id)
     if meta["decision_rule"]:
         raise InvalidInput(code="bundle_with_rule", value=run_id, msg="bundle_with_rule", run_id=run_id,
                            column=meta["decision_rule"]["sensitive"])
