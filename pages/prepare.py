@@ -116,7 +116,7 @@ with st.container(border=True):
             expression = st.text_input(t("prep_aggregation"), value="count(*)")
             step["aggregations"] = {name.strip(): expression} if name.strip() else {}
         else:
-            step["sql"] = st.text_area(t("prep_sql"), placeholder="SELECT *, amount / 12 AS monthly FROM data")
+            step["sql"] = st.text_area(t("prep_sql"), placeholder=t("prep_sql_example"))
         if st.form_submit_button(t("prep_add"), type="primary"):
             drafts[dataset_id] = [*steps, {k: v for k, v in step.items() if v not in (None, "", [], {})} | {"kind": kind}]
             st.rerun()

@@ -43,7 +43,8 @@ VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
 VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
                 "core.analysis.compare.suggested", "core.training.strategy.wants_refit_for_use",
                 "core.training.views.plain_reason", "core.reporting.narrative.fairness_sentences",
-                "core.analysis.fairness.parse_edges", "core.governance.roles.allows", "core.governance.roles.role_of"}
+                "core.analysis.fairness.parse_edges", "core.governance.roles.allows", "core.governance.roles.role_of",
+                "core.prep.recipes.parse"}
 
 
 def _page_calls() -> set[str]:
