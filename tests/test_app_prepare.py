@@ -1,9 +1,16 @@
 """The Prepare page through AppTest: a three-step recipe built without code, each step's effect
 shown, then applied as a new data set whose recipe equals what the page built."""
 
+import json
+import os
+import subprocess
+import sys
+
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from core.data import datasets
+from core.foundation import config
 from core.prep import recipes
 from tests.conftest import REPO
 
@@ -61,6 +68,15 @@ def test_build_a_three_step_recipe_and_apply_it(tmp_path):
     stored = recipes.show(made["dataset_id"])["recipe"]["steps"]
     assert [s["kind"] for s in stored] == ["cast", "fill", "derive"]
     assert stored[1]["with"] == "median" and "value" in stored[1]["measured"]
+    # The recipe as the page saves it, applied through the CLI: the same version (same content hash).
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump({"steps": [{k: v for k, v in s.items() if k != "measured"} for s in stored]}))
+    out = subprocess.run([sys.executable, "-m", "core", "prep", "apply", "loans", "--recipe", str(recipe), "--name",
+                          "again", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COMMONGROUND_HOME": str(config.home())})
+    assert out.returncode == 0, out.stderr
+    again = json.loads(out.stdout)
+    assert again["content_hash"] == datasets.show(made["dataset_id"])["content_hash"] and again["created"] is False
 
 
 def test_a_bad_expression_says_why_and_the_recipe_keeps_its_good_steps(tmp_path):
