@@ -238,3 +238,21 @@ def _served_like_batch(run_id: str, raw: pd.DataFrame, batch: pd.DataFrame) -> N
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_exported_script_starts_from_the_raw_file(loans, tmp_path):
+    from core.reporting import export
+
+    made, _ = _apply(loans, [{"kind": "cast", "column": "amount", "to": "number"},
+                             {"kind": "derive", "name": "ratio", "expression": "amount / (income + 1)"},
+                             {"kind": "filter", "where": "amount IS NOT NULL"}])
+    run = train(RunSpec(made["dataset_id"], "paid", quality="fast", time_limit=60, model_families=["GBM"],
+                        exclude=["id"], refit_for_use=False))
+    written = export.export_code(run.run_id, output=tmp_path / "run.py")
+    assert not written["notes"] or all("prepared with steps" not in n["text"] for n in written["notes"])
+    out = subprocess.run([sys.executable, str(tmp_path / "run.py"), "--raw", str(loans["path"]), "--model-dir",
+                          str(tmp_path / "models")], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    printed = json.loads(out.stdout.strip().splitlines()[-1])
+    for name, value in run.holdout_metrics.items():
+        assert printed[name] == pytest.approx(value, abs=1e-9), name

@@ -16,6 +16,7 @@ import glossary
 from core.analysis import metrics
 from core.foundation import files
 from core.foundation.errors import InvalidInput
+from core.foundation.db import quote_ident
 from core.governance.roles import action
 from core.training import split, views
 from core.training.views import RunRecord
@@ -57,7 +58,7 @@ COLUMNS = {columns}  # the model's inputs, then the outcome{weight_note}
 PREDICTOR = {predictor}
 FIT = {fit}
 REFIT_BEST = {refit_best!r}  # the best model refit on all training rows after fit, as the run did
-
+{recipes_block}
 
 {split_source}
 
@@ -72,8 +73,9 @@ def main():
     parser.add_argument("--data", default=DATA, help="CSV or Parquet file with the columns above.")
     parser.add_argument("--model-dir", default=None, help="Where AutoGluon saves the models (default: a new "
                         "temporary folder).")
-    args = parser.parse_args()
+{raw_argument}    args = parser.parse_args()
     data = pd.read_parquet(args.data) if args.data.endswith(".parquet") else pd.read_csv(args.data)
+{raw_use}
     train, holdout = holdout_split(data, LABEL, PROBLEM_TYPE, HOLDOUT, SEED)
     train, holdout = train[COLUMNS], holdout[COLUMNS]
     path = args.model_dir or tempfile.mkdtemp(prefix="commonground_")
@@ -145,9 +147,64 @@ def script(run: RunRecord, *, data: str | None = None) -> tuple[str, list[dict]]
         seed=run.seed, columns=_literal(columns), weight_note=" and the row weight" if weight else "",
         left_out=left_out + ("\n" if left_out else ""), predictor=_literal(predictor), fit=_literal(fit),
         refit_best=bool(run.details.get("refit_best")),
+        **_recipe_parts(run, notes),
         split_source=_source(split.holdout_split), greater_source=_source(metrics.greater_is_better),
         natural_source=_source(metrics.natural), metrics_source=_source(metrics.holdout_metrics))
     return header + body, notes
+
+
+RECIPES_BLOCK = '''# The data set was prepared from a raw file by these DuckDB queries, oldest first (each reads the
+# previous rows as `data`); --raw runs them, so the script also starts from the raw file.
+RECIPES = {queries}
+
+
+def prepare(frame):
+    import duckdb
+
+    con = duckdb.connect()
+    for sql in RECIPES:
+        con.register("data", frame)
+        frame = con.execute(sql).df()
+        con.unregister("data")
+    return frame
+'''
+RAW_ARGUMENT = '''    parser.add_argument("--raw", default=None, help="The raw file the recipes start from (needs duckdb); "
+                        "its prepared rows are used instead of --data.")
+'''
+RAW_USE = '''    if args.raw:
+        raw = pd.read_parquet(args.raw) if args.raw.endswith(".parquet") else pd.read_csv(args.raw)
+        data = prepare(raw)
+'''
+
+
+def _recipe_parts(run: RunRecord, notes: list) -> dict:
+    """For a run on a prepared data set: the recipes' SQL over `data`, so the script can start
+    from the raw file; a recipe that reads other data sets cannot travel, and the notes say so."""
+    from core.prep import recipes
+
+    none = {"recipes_block": "", "raw_argument": "", "raw_use": ""}
+    if not _dataset_exists(run.dataset_id):
+        return none
+    versions = [v for v in recipes.show(run.dataset_id)["lineage"] if v["recipe"]]
+    if not versions:
+        return none
+    queries = []
+    for version in versions:
+        stored = recipes.recipe_of(version["dataset_id"])
+        if len(stored["sources"]) > 1 or any(s["kind"] == "sql" for s in stored["recipe"]["steps"]):
+            notes.append({"msg": "export_recipe_reads_others", "dataset": version["name"]})
+            return none
+        source = datasets_table(stored["sources"][0]["dataset_id"])
+        queries.append(stored["sql"].replace(f"SELECT * FROM {quote_ident(source)}", "SELECT * FROM data", 1))
+    return {"recipes_block": RECIPES_BLOCK.format(queries=_literal(queries)), "raw_argument": RAW_ARGUMENT,
+            "raw_use": RAW_USE}
+
+
+def datasets_table(dataset_id: str) -> str:
+    from core.foundation import db
+
+    with db.connect() as con:
+        return con.execute("SELECT table_name FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone()[0]
 
 
 def _snapshot_columns(snapshot: Path) -> list[str]:
