@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import REPO, look
 
 pytestmark = [pytest.mark.usefixtures("no_leftover_workers"), pytest.mark.slow]
-SEEDS = (11, 12, 13)
+SEEDS = (11, 12)
 
 
 def _cli(*args, env):
@@ -75,7 +75,7 @@ print(json.dumps({"staging": staging, "bad": bad, "orphans": orphans, "no_column
 def table(tmp_path_factory):
     """A table big enough that loading and scoring it take a few seconds."""
     rng = np.random.default_rng(0)
-    n = 400_000
+    n = 250_000
     frame = pd.DataFrame({"amount": rng.gamma(2, 500, n).round(2), "age": rng.integers(18, 90, n),
                           "region": rng.choice(["north", "south", "east", "west"], n),
                           "score": rng.normal(0, 1, n).round(4)})
@@ -88,7 +88,7 @@ def table(tmp_path_factory):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_upload_killed_midway_is_complete_or_absent(tmp_path, table, seed):
     env = {**os.environ, "COMMONGROUND_HOME": str(tmp_path)}
-    delay = random.Random(seed).uniform(1.0, 5.0)
+    delay = random.Random(seed).uniform(1.0, 4.0)
     killed = _kill_after(_cli("datasets", "add", str(table), env=env), delay)
     found = _consistent(tmp_path)
     assert found["datasets"] in (0, 1)
@@ -126,10 +126,10 @@ def test_scoring_and_deciding_killed_midway_leave_no_partial_record(trained, tab
     rng = random.Random(seed)
     output = tmp_path / "scored.csv"
     killed = _kill_after(_cli("score", run_id, "--input", str(table), "--output", str(output), env=env),
-                         rng.uniform(1.5, 8.0))
+                         rng.uniform(1.5, 6.0))
     _consistent(home)
     if output.exists():  # written whole (then renamed) or not at all
-        assert sum(1 for _ in open(output)) == 400_001
+        assert sum(1 for _ in open(output)) == 250_001
     elif not killed:
         raise AssertionError("scoring finished but wrote nothing")
     step = rng.choice(["reviewed", "draft"])

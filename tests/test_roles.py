@@ -14,6 +14,7 @@ from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, NotAllowed, UserError
 from core.governance import audit, decisions, roles, users, vocabulary
+from core.prep import recipes
 from core.reporting import export, report
 from core.serving import api, outcomes, scoring
 from core.training import lifecycle
@@ -28,6 +29,7 @@ NO_RUN = "run_nope"
 CALLS = {
     "comment": lambda u, d: decisions.comment(NO_RUN, "hello", user=u),
     "add_dataset": lambda u, d: datasets.add(d["path"], name=f"copy_{u}", user=u),
+    "prepare_data": lambda u, d: recipes.apply(d["id"], {"steps": [{"kind": "dedupe"}]}, name=f"prep_{u}", user=u),
     "rename_dataset": lambda u, d: datasets.rename(d["id"], f"renamed_{u}", user=u),
     "name_values": lambda u, d: names.set_value_names(d["id"], "y", {"1": "yes"}, user=u),
     "describe_column": lambda u, d: names.describe(d["id"], "x", "a number", user=u),
