@@ -50,7 +50,7 @@ def test_build_a_three_step_recipe_and_apply_it(tmp_path):
     _pick(at, "Column", "amount", run=False)
     _add(at)
     said = [t.value for t in at.text]
-    assert any("values of 'amount' could not be read as number" in s for s in said), said
+    assert any("values of 'amount' could not be read as a number" in s for s in said), said
     _pick(at, "What to do", "Fill missing values")
     _pick(at, "Column", "income", run=False)
     _add(at)

@@ -342,7 +342,7 @@ def test_an_analyst_prepares_a_data_set_in_three_steps(server, page):
     choose("What to do", "Fix a column's type")
     choose("Column", "amount")
     page.get_by_role("button", name="Add this step").click()
-    page.get_by_text("values of 'amount' could not be read as number").wait_for(timeout=30000)
+    page.get_by_text("values of 'amount' could not be read as a number").wait_for(timeout=30000)
     choose("What to do", "Fill missing values")
     page.get_by_text("The median or mean is measured").wait_for()  # the step's own form is drawn
     page.wait_for_timeout(500)

@@ -177,7 +177,7 @@ def test_preview_says_what_each_step_does(loans):
         {"kind": "join", "dataset": "regions", "left_on": "region", "right_on": "code", "columns": ["region_name"]},
         {"kind": "dedupe"}]}, rows=200)
     said = [s["effect"] for s in found["steps"]]
-    assert said[0].startswith("1 values of 'opened' could not be read as date") and "row 6 '31/02/2020'" in said[0]
+    assert said[0].startswith("1 values of 'opened' could not be read as a date") and "row 6 '31/02/2020'" in said[0]
     assert said[1].startswith("Fills ") and "(median)" in said[1]
     assert "found a match in 'regions'" in said[2]
     assert found["steps"][3]["rows_after"] <= 200 and found["sample_rows"] == 200

@@ -115,7 +115,8 @@ def _effect(con, step: dict, before: str, after: str, lang: str, measured: dict)
             f"count({col}) FROM ({before})").fetchone()
         found |= {"failed": failed, "present": present}
         examples = ", ".join(f"row {r} '{v}'" for r, v in bad)
-        found["effect"] = _say("cast_failed" if failed else "cast_ok", lang, n=failed, to=step["to"],
+        found["effect"] = _say("cast_failed" if failed else "cast_ok", lang, n=failed,
+                               to=glossary.ui(f"prep_type_{step['to']}", lang),  # the type in the reader's words
                                column=step["column"], examples=examples)
     elif kind == "fill":
         missing, = con.execute(f"SELECT count(*) FILTER ({q(step['column'])} IS NULL) FROM ({before})").fetchone()
