@@ -153,7 +153,7 @@ def _check_written(want: dict, fill) -> None:
 # --- The cases ----------------------------------------------------------------------------
 
 
-def _file_case(case: dict, tmp_path, snapshot) -> None:
+def _file_case(case: dict, tmp_path, snapshot) -> str:
     path = CORPUS / case["file"]
     assert path.exists() != bool(case.get("missing")), path
     with db.connect():
@@ -175,7 +175,7 @@ def _file_case(case: dict, tmp_path, snapshot) -> None:
                         f"{[c['name'][:40] for c in info['columns']][:10]}")
         _check_message(message, expect["refused"])
         assert snapshot() == before
-        return
+        return "refused"
     try:
         info = datasets.add(path, **options)
     except UserError as exc:
@@ -184,9 +184,10 @@ def _file_case(case: dict, tmp_path, snapshot) -> None:
     _check_dataset(info["dataset_id"], expect["loads"])
     _check_tables(expect["loads"], tables)
     assert snapshot()["datasets"] == before["datasets"] + 1
+    return "loaded"
 
 
-def _value_case(case: dict, request, tmp_path, snapshot, monkeypatch) -> None:
+def _value_case(case: dict, request, tmp_path, snapshot, monkeypatch) -> str:
     """entry core or cli: a hostile value given to a core function or on the command line."""
     words = json.dumps([case.get("args"), case.get("kwargs")])
     values = {"{corpus}": str(CORPUS), "{repo}": str(REPO), "{tmp}": str(tmp_path)}
@@ -237,7 +238,7 @@ def _value_case(case: dict, request, tmp_path, snapshot, monkeypatch) -> None:
         assert snapshot() == before
         if "no_file" in expect:
             assert not Path(fill(expect["no_file"])).exists()
-        return
+        return "refused"
     want = expect["loads"]
     for key, value in (want.get("json") or {}).items():
         assert result[key] == fill(value), key
@@ -245,14 +246,17 @@ def _value_case(case: dict, request, tmp_path, snapshot, monkeypatch) -> None:
         _check_dataset(result["dataset_id"], want)
     _check_written(want, fill)
     _check_tables(want, tables)
+    return "loaded"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_bad_input(case, request, tmp_path, snapshot, monkeypatch):
+    """Each helper checks the message or the load in detail and says which of the two happened."""
     if case["entry"] == "datasets.add":
-        _file_case(case, tmp_path, snapshot)
+        outcome = _file_case(case, tmp_path, snapshot)
     else:
-        _value_case(case, request, tmp_path, snapshot, monkeypatch)
+        outcome = _value_case(case, request, tmp_path, snapshot, monkeypatch)
+    assert outcome == ("refused" if "refused" in case["expect"] else "loaded"), case["name"]
 
 
 # --- The corpus itself --------------------------------------------------------------------
