@@ -37,5 +37,5 @@ def entries(*, user: str | None = None, who: str | None = None, action: str | No
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC LIMIT ?")
     with db.connect() as con:
         rows = con.execute(sql, params + [limit]).fetchall()
-    return [{"at": str(at), "user": u, "action": a, "object": o, "outcome": oc, "detail": d}
+    return [{"at": str(at)[:19], "user": u, "action": a, "object": o, "outcome": oc, "detail": d}
             for at, u, a, o, oc, d in rows]

@@ -130,7 +130,7 @@ def list_users(*, user: str | None = None) -> list[dict]:
     require(user, "set_role")
     with db.connect() as con:
         rows = con.execute("SELECT user_name, role, set_by, set_at FROM user_roles ORDER BY user_name").fetchall()
-    return [{"user": u, "role": r, "set_by": b, "set_at": str(t)} for u, r, b, t in rows]
+    return [{"user": u, "role": r, "set_by": b, "set_at": str(t)[:19]} for u, r, b, t in rows]
 
 
 @action("set_role", obj="target")
