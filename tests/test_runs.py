@@ -112,6 +112,25 @@ def test_cancel_of_a_run_whose_worker_has_children_ends_the_whole_tree(ds, monke
     assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids)
 
 
+def test_cancel_stays_cancelled_when_the_scheduler_syncs_during_the_kill(ds, monkeypatch):
+    """The app's scheduler thread may see the dead worker before cancel records its end: the
+    run must still say 'cancelled', not 'interrupted' (a race CI once lost)."""
+    from core.training.executors.local import LocalProcessExecutor
+
+    class SyncsMidKill(LocalProcessExecutor):
+        def cancel(self, handle):
+            super().cancel(handle)
+            sync.sync()  # what the scheduler does every few seconds
+
+    executor = SyncsMidKill()
+    for module in (sync, lifecycle):
+        monkeypatch.setattr(module, "get_executor", lambda name=None: executor)
+    run_id = lifecycle.start(RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120)).run_id
+    _wait_until(lambda: views.load(run_id).status == "running")
+    assert lifecycle.cancel(run_id).status == "cancelled"
+    assert look(run_id).status == "cancelled" and not look(run_id).error
+
+
 def test_a_killed_worker_is_marked_interrupted(ds):
     run_id = lifecycle.start(RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120)).run_id
     _wait_until(lambda: views.load(run_id).status == "running")

@@ -120,9 +120,12 @@ def cancel(run_id: str) -> views.RunRecord:
     if run.ended:
         raise InvalidInput(code="run_ended", value=run_id, msg="run_ended", run_id=run_id, status=run.status)
     if run.status == "running":
+        sync.ingest(run_id, run.folder)  # it may have just finished: then there is nothing to cancel
+    # Status before the kill: the scheduler seeing a dead worker first would call it interrupted.
+    sync.finish(run_id, "cancelled")
+    if run.status == "running":
         get_executor(run.executor_handle.get("executor")).cancel(run.executor_handle)
         sync.ingest(run_id, run.folder)
-    sync.finish(run_id, "cancelled")
     sync.sync(run_id)  # the worker is gone: release it, and hand its slot to the next run
     return views.load(run_id)
 
