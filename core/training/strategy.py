@@ -19,6 +19,10 @@ FINISH_BASE_SECONDS = 2.0
 FINISH_SHARE = 0.1  # of the budget, for scoring, thresholds and importance
 IMPORTANCE_SHARE = 0.06
 REFIT_ROWS = 10_000  # below this, the model for use is refit on all rows by default
+# Once Ray is importable AutoGluon fits bag folds in parallel Ray processes by default. With a
+# share of 2 cores that made the first model 2x later and fewer models fit in the budget
+# (bench/results/folds.md); folds go in parallel only from this many cores.
+PARALLEL_FOLDS_MIN_CPUS = 8
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,17 @@ def with_quick_model(hyperparameters: dict) -> dict:
     out.setdefault("GBM", [])
     out["GBM"] = [QUICK_GBM, *out["GBM"]]
     return out
+
+
+def fold_fitting(cpus: int, fit_kwargs: dict) -> dict:
+    """How bag folds are fitted, chosen here rather than by whether Ray happens to be installed:
+    AutoGluon's `ag_args_ensemble` and, for dynamic stacking, `ds_args` (its sub-fit runs in a Ray
+    subprocess only when folds go parallel). What a person set explicitly is kept."""
+    parallel = cpus >= PARALLEL_FOLDS_MIN_CPUS
+    ensemble = {"fold_fitting_strategy": "parallel_local" if parallel else "sequential_local",
+                **(fit_kwargs.get("ag_args_ensemble") or {})}
+    return {"ag_args_ensemble": ensemble,
+            "ds_args": {"memory_safe_fits": parallel, **(fit_kwargs.get("ds_args") or {})}}
 
 
 def refit_seconds(fit_seconds: float, bagged_folds: int) -> float:

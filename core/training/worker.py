@@ -46,6 +46,7 @@ def _fit_kwargs(plan: dict, fit_seconds: float) -> dict:
         if families:
             base = {family: base.get(family, {}) for family in families}
         kwargs["hyperparameters"] = strategy.with_quick_model(base) if "GBM" in base else base
+    kwargs.update(strategy.fold_fitting(kwargs["num_cpus"], kwargs))
     if tabular_refits(kwargs["presets"]):
         kwargs.update(refit_full=False, set_best_to_refit_full=False, save_bag_folds=True)
     return kwargs
