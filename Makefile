@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install install-test browser bench bench-runs
+.PHONY: run test install install-test install-ray browser bench bench-runs
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,18 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+# The tests start a real Ray cluster on loopback, so they need the scale-out set too.
+$(VENV)/.installed-test: $(VENV)/.installed requirements-dev.txt requirements-ray.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements-ray.txt
+	touch $@
+
+$(VENV)/.installed-ray: $(VENV)/.installed requirements-ray.txt
+	$(PY) -m pip install --quiet -r requirements-ray.txt
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-ray: $(VENV)/.installed-ray
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser here.
 browser:

@@ -162,6 +162,11 @@ if audience != "stakeholder":  # next to the name it changes
             st.rerun()
 st.caption(plain(run.problem_sentence or ""))
 suspect_banner(run)
+place = run.details.get("placement") or {}
+if place and audience != "stakeholder":  # where it trains: this machine, or which Ray node
+    st.caption(plain(t(f"placed_{place['executor']}", **{k: place.get(k, "?") for k in ("hostname", "node_ip", "cpus")})))
+if run.details.get("placement_warning"):
+    st.warning(plain(t("placement_fallback", reason=run.details["placement_warning"])), icon=":material/cloud_off:")
 
 if active(run):
     live(run_id)

@@ -13,7 +13,7 @@ from core.analysis import choice, fairness, mitigation
 from core.data import datasets, names
 from core.foundation import config
 from core.foundation.errors import InvalidInput, NotAllowed, UserError
-from core.governance import audit, decisions, roles, users, vocabulary
+from core.governance import audit, decisions, roles, settings, users, vocabulary
 from core.prep import recipes
 from core.reporting import export, report
 from core.serving import api, outcomes, scoring
@@ -55,6 +55,7 @@ CALLS = {
     "delete_failed_runs": lambda u, d: lifecycle.delete_failed(confirmed=False, user=u),
     "set_role": lambda u, d: roles.set_role("someone", "nonsense", user=u),
     "read_audit": lambda u, d: audit.entries(user=u),
+    "change_settings": lambda u, d: settings.set_setting("COMMONGROUND_EXECUTOR", "nowhere", user=u),
 }
 
 # Expert controls are checked inside starting a run, which is checked first.

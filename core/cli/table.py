@@ -11,11 +11,11 @@ from core.analysis import choice, compare, evaluation, explain, fairness, mitiga
 from core.data import datasets, names
 from core.foundation import config, files
 from core.foundation.errors import InvalidInput, UserError
-from core.governance import audit, decisions, roles, users, vocabulary
+from core.governance import audit, decisions, roles, settings, users, vocabulary
 from core.prep import recipes
 from core.reporting import export, narrative, render, report
 from core.serving import api, monitoring, outcomes, scoring
-from core.training import lifecycle, sync, views
+from core.training import executors, lifecycle, sync, views
 from core.training.spec import QUALITIES, RunSpec, load_hyperparameters_file
 
 LANGS = ("en", "pt")
@@ -447,4 +447,17 @@ COMMANDS = [
             "[{at, user, action, object, outcome, detail}]",
             (Arg("--who", "Only this user's actions."), Arg("--action", "Only this action."),
              Arg("--outcome", "allowed, refused or failed."), Arg("--limit", type=int, default=200), USER)),
+    Command(("settings", "list"), "Where runs train: each setting an admin can change, its value and where it "
+            "comes from (admins only).", settings.settings_for, lambda a: settings.settings_for(a.user),
+            "[{name, value, source: stored|environment|default, set_by, set_at, help}]", (USER,)),
+    Command(("settings", "set"), "Store a setting for this workspace; an empty value goes back to the "
+            "environment's (admins only).", settings.set_setting,
+            lambda a: settings.set_setting(a.name, a.value, user=a.user),
+            "{name, value, source, set_by, set_at, help}",
+            (Arg("name", choices=settings.EDITABLE), Arg("value", "The new value ('' to unset)."), USER)),
+    Command(("cluster", "show"), "Where new runs train (this machine or a Ray cluster), its nodes, CPUs and "
+            "memory, and why runs fall back to this machine if they do.", executors.where_runs_train,
+            lambda a: executors.where_runs_train(),
+            "{executor, warning, address, store, nodes: [{address, hostname, cpus, memory_gb}], cpus, free_cpus, "
+            "memory_gb, free_memory_gb}"),
 ]

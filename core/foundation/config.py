@@ -90,6 +90,34 @@ SETTINGS = {
             "Set to 'yes' to let the app answer on a non-loopback address without sign-in (everyone who "
             "reaches it acts with every role). Leave empty: the app refuses.",
         ),
+        Setting(
+            "COMMONGROUND_PARALLEL_FOLDS_MIN_CPUS",
+            "8",
+            "Bag folds are fitted in parallel (Ray processes) only when a run has this many cores; below, "
+            "one after another (faster on small shares: bench/results/folds.md).",
+        ),
+        Setting(
+            "COMMONGROUND_EXECUTOR",
+            "local",
+            "Where runs train: 'local' (a process on this machine) or 'ray' (a Ray cluster; docs/scale-out.md).",
+        ),
+        Setting(
+            "COMMONGROUND_RAY_ADDRESS",
+            "",
+            "The Ray cluster's GCS address, host:port (what 'ray start --head' prints), for the ray executor.",
+        ),
+        Setting(
+            "COMMONGROUND_ARTIFACT_STORE",
+            "",
+            "Where run folders travel to and from Ray nodes: a directory every node and the app can reach, "
+            "or an fsspec URI (s3://bucket/prefix). Default: the workspace's ray_store folder (one machine).",
+        ),
+        Setting(
+            "COMMONGROUND_ALLOW_OPEN_RAY",
+            "",
+            "Set to 'yes' to send runs to a non-loopback Ray address without token authentication "
+            "(RAY_AUTH_MODE=token). Leave empty: the app refuses, since Ray runs code for anyone who reaches it.",
+        ),
     ]
 }
 

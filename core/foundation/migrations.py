@@ -307,4 +307,16 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        18,
+        """
+        -- Settings an admin stored for this workspace (where runs train); they win over the environment.
+        CREATE TABLE workspace_settings (
+            name VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL,
+            set_by VARCHAR,
+            set_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

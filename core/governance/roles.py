@@ -30,6 +30,7 @@ ACTIONS = {
     "expert_controls": "expert", "try_fairer_rule": "expert", "adopt_rule": "expert", "edit_glossary": "expert",
     "export_code": "expert", "serve": "expert", "bundle": "expert",
     "delete_dataset": "admin", "delete_failed_runs": "admin", "set_role": "admin", "read_audit": "admin",
+    "change_settings": "admin",
 }
 
 # The views (audiences) each role may pick: a preference within what the role allows.

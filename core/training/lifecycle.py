@@ -119,12 +119,15 @@ def cancel(run_id: str) -> views.RunRecord:
     run = views.load(run_id)
     if run.ended:
         raise InvalidInput(code="run_ended", value=run_id, msg="run_ended", run_id=run_id, status=run.status)
-    if run.status == "running":
-        sync.ingest(run_id, run.folder)  # it may have just finished: then there is nothing to cancel
+    executor = get_executor(run.executor_handle.get("executor")) if run.status == "running" else None
+    if executor:  # it may have just finished: then there is nothing to cancel
+        executor.collect(run.executor_handle, run.folder)
+        sync.ingest(run_id, run.folder)
     # Status before the kill: the scheduler seeing a dead worker first would call it interrupted.
     sync.finish(run_id, "cancelled")
-    if run.status == "running":
-        get_executor(run.executor_handle.get("executor")).cancel(run.executor_handle)
+    if executor:
+        executor.cancel(run.executor_handle)
+        executor.collect(run.executor_handle, run.folder, final=True)  # the models trained so far
         sync.ingest(run_id, run.folder)
     sync.sync(run_id)  # the worker is gone: release it, and hand its slot to the next run
     return views.load(run_id)

@@ -26,20 +26,24 @@ def machine() -> dict:
     }
 
 
-def max_parallel_runs() -> int:
+def max_parallel_runs(cores: int | None = None) -> int:
+    """Runs that train at once: the setting, else half the cores (of this machine, or of the
+    Ray cluster when runs go there)."""
     explicit = config.SETTINGS["COMMONGROUND_MAX_PARALLEL_RUNS"].value().strip()
     if explicit:
         return max(1, int(explicit))
-    return max(1, (os.cpu_count() or 1) // 2)
+    return max(1, int(cores or os.cpu_count() or 1) // 2)
 
 
-def core_share() -> int:
-    """Cores each training run gets: the machine split evenly between the runs allowed at once.
+def core_share(cores: int | None = None, node_cores: int | None = None) -> int:
+    """Cores each training run gets: the cores split evenly between the runs allowed at once
+    (never more than one node has: a run trains on one node).
 
     The queue (max_parallel_runs), the estimate and the executor use this one number, so a
     16-core server runs 8 runs on 2 cores each, not 8 runs of 16 threads each.
     """
-    return max(1, (os.cpu_count() or 1) // max_parallel_runs())
+    cores = int(cores or os.cpu_count() or 1)
+    return max(1, min(cores // max_parallel_runs(cores), int(node_cores or cores)))
 
 
 def free_disk_gb() -> float:

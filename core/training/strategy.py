@@ -13,16 +13,14 @@ import os
 import time
 from dataclasses import dataclass
 
+from core.foundation import config
+
 QUICK_GBM = {"learning_rate": 0.1, "num_boost_round": 400,
              "ag_args": {"name_suffix": "Quick", "priority": 1000}, "ag_args_ensemble": {"num_folds": 2}}
 FINISH_BASE_SECONDS = 2.0
 FINISH_SHARE = 0.1  # of the budget, for scoring, thresholds and importance
 IMPORTANCE_SHARE = 0.06
 REFIT_ROWS = 10_000  # below this, the model for use is refit on all rows by default
-# Once Ray is importable AutoGluon fits bag folds in parallel Ray processes by default. With a
-# share of 2 cores that made the first model 2x later and fewer models fit in the budget
-# (bench/results/folds.md); folds go in parallel only from this many cores.
-PARALLEL_FOLDS_MIN_CPUS = 8
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,9 @@ def fold_fitting(cpus: int, fit_kwargs: dict) -> dict:
     """How bag folds are fitted, chosen here rather than by whether Ray happens to be installed:
     AutoGluon's `ag_args_ensemble` and, for dynamic stacking, `ds_args` (its sub-fit runs in a Ray
     subprocess only when folds go parallel). What a person set explicitly is kept."""
-    parallel = cpus >= PARALLEL_FOLDS_MIN_CPUS
+    # Once Ray is importable AutoGluon fits folds in parallel Ray processes by default; on a share
+    # of 2 cores that was slower (bench/results/folds.md), so that is a setting, measured.
+    parallel = cpus >= int(config.SETTINGS["COMMONGROUND_PARALLEL_FOLDS_MIN_CPUS"].value())
     ensemble = {"fold_fitting_strategy": "parallel_local" if parallel else "sequential_local",
                 **(fit_kwargs.get("ag_args_ensemble") or {})}
     return {"ag_args_ensemble": ensemble,

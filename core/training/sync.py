@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.foundation import db
 from core.training import resources
-from core.training.executors import get_executor
+from core.training.executors import choose, get_executor
 from core.training.views import TERMINAL, run_folder
 
 INTERRUPTED = ("The training process stopped before it finished (the app or the machine restarted, "
@@ -40,12 +40,16 @@ def _sync(run_id: str | None) -> dict:
     interrupted = []
     for rid, run_dir, handle, status in rows:
         handle = json.loads(handle or "{}")
-        alive = get_executor(handle.get("executor")).is_alive(handle)
-        ended = ingest(rid, run_folder(run_dir))
+        executor, folder = get_executor(handle.get("executor")), run_folder(run_dir)
+        alive = executor.is_alive(handle)
+        executor.collect(handle, folder, final=not alive)
+        ended = ingest(rid, folder)
         if not alive:
-            ended = ingest(rid, run_folder(run_dir)) or ended  # a last look: it may have written its end just now
-            if not ended and finish(rid, "interrupted", error=INTERRUPTED, only_if_running=True):
+            ended = ingest(rid, folder) or ended  # a last look: it may have written its end just now
+            gone = executor.gone_message(handle, folder) or INTERRUPTED
+            if not ended and finish(rid, "interrupted", error=gone, only_if_running=True):
                 interrupted.append(rid)
+            executor.release(handle)
             _release(rid)
     started = schedule()
     return {"started": started, "interrupted": interrupted, "active": len(rows) + len(started)}
@@ -61,17 +65,27 @@ def schedule() -> list[str]:
     """Start queued runs, oldest first, while fewer than the parallel limit are running."""
     started = []
     with _schedule_lock, db.transaction() as con:
+        waiting, = con.execute("SELECT count(*) FROM runs WHERE status = 'queued'").fetchone()
+        if not waiting:
+            return started
+        executor, warning = choose()
+        room_on = executor.capacity()
+        cores, node_cores = room_on["cpus"], max(n["cpus"] for n in room_on["nodes"])
         running, = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
-        room = resources.max_parallel_runs() - running
+        room = resources.max_parallel_runs(cores) - running
         if room <= 0:
             return started
-        queued = con.execute("SELECT run_id, run_dir FROM runs WHERE status = 'queued' "
+        queued = con.execute("SELECT run_id, run_dir, plan FROM runs WHERE status = 'queued' "
                              "ORDER BY created_at, run_id LIMIT ?", [room]).fetchall()
-        for run_id, run_dir in queued:
+        for run_id, run_dir, plan in queued:
             now = time.time()
-            handle = get_executor().submit(run_id, run_folder(run_dir), cpus=resources.core_share(), launched_at=now)
+            memory = (json.loads(plan or "{}").get("estimate") or {}).get("memory_needed_gb")
+            handle = executor.submit(run_id, run_folder(run_dir), cpus=resources.core_share(cores, node_cores),
+                                     launched_at=now, memory_gb=memory)
             con.execute("UPDATE runs SET status = 'running', executor_handle = ?, started_at = ? "
                         "WHERE run_id = ?", [json.dumps(handle), now, run_id])
+            if warning:  # said on the run, where its analyst looks
+                _merge_details(con, run_id, {"placement_warning": warning})
             started.append(run_id)
     return started
 
@@ -111,6 +125,8 @@ def _apply(con, run_id: str, event: dict) -> bool:
         _merge_details(con, run_id, {"step": event["step"]})
     elif kind == "reproducibility":
         _merge_details(con, run_id, {"reproducibility": {k: event[k] for k in ("fit_kwargs", "columns")}})
+    elif kind == "placed":  # where the worker runs: this machine, or a Ray node
+        _merge_details(con, run_id, {"placement": {k: v for k, v in event.items() if k not in ("t", "event")}})
     elif kind == "split":
         _merge_details(con, run_id, {"train_rows": event["train_rows"], "holdout_rows": event["holdout_rows"]})
     elif kind == "finished":

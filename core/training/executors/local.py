@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -9,6 +10,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from core.foundation.events import EventLog
 
 REPO = Path(__file__).resolve().parents[3]
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -20,10 +23,14 @@ class LocalProcessExecutor:
 
     name = "local"
 
-    def __init__(self, worker_module: str = "core.training.worker"):
+    def __init__(self, worker_module: str = "core.training.worker", *, die_with_parent: bool = False):
         self.worker_module = worker_module
+        # On a Ray node the worker must not outlive the actor that holds its CPUs (a lost actor
+        # is a lost run); the app's own workers do outlive it, to survive an app restart.
+        self.die_with_parent = die_with_parent
 
-    def submit(self, run_id: str, run_dir: Path, *, cpus: int = 1, launched_at: float | None = None) -> dict:
+    def submit(self, run_id: str, run_dir: Path, *, cpus: int = 1, launched_at: float | None = None,
+               memory_gb: float | None = None) -> dict:
         log = open(run_dir / "worker.log", "ab")
         threads = str(max(1, int(cpus)))
         # OpenMP/BLAS threads follow the run's share: two runs never fight over the same cores.
@@ -34,8 +41,11 @@ class LocalProcessExecutor:
             [sys.executable, "-m", self.worker_module, str(run_dir)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=env, start_new_session=True,  # survives an app restart; cancel kills the group
+            preexec_fn=_die_with_parent if self.die_with_parent else None,
         )
         log.close()
+        EventLog(run_dir / "events.jsonl").emit("placed", executor=self.name, hostname=socket.gethostname(),
+                                                cpus=int(threads))
         # Reap the child when it ends, so a long-lived app never collects zombies.
         threading.Thread(target=proc.wait, daemon=True).start()
         try:
@@ -80,3 +90,31 @@ class LocalProcessExecutor:
             except psutil.Error:
                 pass
         psutil.wait_procs(alive, timeout=2)
+
+    # The worker writes straight into the run folder: nothing to bring back, hold or explain.
+    def collect(self, handle: dict, folder: Path, *, final: bool = False) -> None:
+        return None
+
+    def release(self, handle: dict) -> None:
+        return None
+
+    def gone_message(self, handle: dict, folder: Path) -> str | None:
+        return None
+
+    def capacity(self) -> dict:
+        from core.training.resources import machine
+
+        here = machine()
+        node = {"address": "127.0.0.1", "hostname": socket.gethostname(), "cpus": here["cores"],
+                "memory_gb": here["memory_total_gb"]}
+        return {"executor": self.name, "address": None, "store": None, "nodes": [node], "cpus": here["cores"],
+                "free_cpus": max(here["cores"] - psutil.getloadavg()[0], 0.0), "memory_gb": here["memory_total_gb"],
+                "free_memory_gb": here["memory_available_gb"]}
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends SIGKILL when the parent process dies."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
