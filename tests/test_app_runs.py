@@ -127,7 +127,9 @@ def test_expert_controls_reach_the_plan_and_invalid_combinations_get_a_message()
 @pytest.mark.parametrize("data, target", [("German credit", "risk"), ("Palmer penguins", "species"),
                                            ("Bike sharing", "bikers")])
 def test_results_page_shows_the_model_beside_a_baseline(data, target):
-    spec = RunSpec(_id(data), target, quality="fast", time_limit=60, model_families=["GBM", "LR"],
+    # On 17,000 bike-sharing rows a linear model shows the page as well as GBMs would, in a third of the time.
+    spec = RunSpec(_id(data), target, quality="fast", time_limit=60,
+                   model_families=["LR"] if target == "bikers" else ["GBM", "LR"],
                    exclude=["casual", "registered"] if target == "bikers" else [])
     assert train(spec).status == "succeeded"
     at = run_app("pages/results.py", audience="expert")

@@ -125,8 +125,8 @@ def _pid_of_worker(run) -> int | None:
 
 
 def test_a_run_on_ray_records_what_the_local_executor_records(cluster, monkeypatch, tmp_path):
-    dataset = datasets.add(DATA / "german_credit.csv")["dataset_id"]
-    spec = RunSpec(dataset, "risk", time_limit=20, **SPEC)
+    dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
+    spec = RunSpec(dataset, "species", time_limit=15, **SPEC)
     here = train(spec)
     monkeypatch.setenv("COMMONGROUND_EXECUTOR", "ray")
     monkeypatch.setenv("COMMONGROUND_RAY_ADDRESS", cluster.address)
@@ -137,7 +137,6 @@ def test_a_run_on_ray_records_what_the_local_executor_records(cluster, monkeypat
     nodes = ray_cluster.RayExecutor(cluster.address, "").capacity()["nodes"]
     assert placed["executor"] == "ray" and placed["cpus"] == 2
     assert placed["node_ip"] in {n["address"] for n in nodes if n["cpus"]}  # the worker node, not the head
-    print("elapsed", here.elapsed_seconds, there.elapsed_seconds, there.first_model_seconds)
     assert here.details["placement"]["executor"] == "local" and "placement_warning" not in there.details
     assert {m["model"] for m in here.models} == {m["model"] for m in there.models}
     assert here.chosen_model == there.chosen_model

@@ -214,10 +214,10 @@ def test_unknown_run_lists_recent_ones():
 
 @pytest.mark.slow
 def test_balanced_quality_run_within_its_budget(ds):
-    spec = RunSpec(ds("titanic.csv"), "survived", quality="balanced", time_limit=30)
+    spec = RunSpec(ds("titanic.csv"), "survived", quality="balanced", time_limit=15)
     run = train(spec)
     assert run.status == "succeeded", run.error
-    assert run.elapsed_seconds < 30 * 1.5 + 10
+    assert run.elapsed_seconds < 15 * 1.5 + 10
     assert run.holdout_metrics["accuracy"] > 0.7
     # Bagged models are shown once, with the holdout score of their refit-on-all-data twin.
     names = [m["model"] for m in run.models]
