@@ -61,7 +61,8 @@ if where is not None:
                                for n in where["nodes"]]), hide_index=True, use_container_width=True)
 current = attempt(settings.settings_for, user)
 if current is not None:
-    st.dataframe(pd.DataFrame([{t("admin_setting"): s["name"], t("admin_value"): s["value"],
+    shown = {"COMMONGROUND_ARTIFACT_STORE": (where or {}).get("store")}  # the default, spelt out
+    st.dataframe(pd.DataFrame([{t("admin_setting"): s["name"], t("admin_value"): s["value"] or shown.get(s["name"]),
                                 t("admin_source"): t(f"admin_source_{s['source']}")} for s in current]),
                  hide_index=True, use_container_width=True)
     values = {s["name"]: s["value"] for s in current}
