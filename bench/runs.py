@@ -9,6 +9,8 @@ Part B  the quality table: 'balanced' against plain AutoGluon medium_quality and
 Part C  two runs at once: the same LightGBM fit alone and beside a second run.
 Part D  the resource estimate against what the runs of parts A and B really used.
 Part E  peak memory on a 32,000-row and a 320,000-row table, to calibrate the memory estimate.
+Part F  'best' against 'balanced' given 5 minutes (BENCH_F_BUDGET=300) on the larger tables, one
+        seed by default (BENCH_F_SEEDS=0,1 for two): does the top level earn its name?
 
 Each part writes bench/results/runs_<part>.md. Run: make bench-runs (BENCH_PARTS=A,C to pick;
 BENCH_SEEDS=0,1; BENCH_TIME_LIMIT=60). About 50 minutes for everything on 2 cores.
@@ -31,6 +33,8 @@ from bench import write_results  # noqa: E402
 BUDGET = float(os.environ.get("BENCH_TIME_LIMIT", 60))
 SEEDS = [int(s) for s in os.environ.get("BENCH_SEEDS", "0,1").split(",")]
 PARTS = set(os.environ.get("BENCH_PARTS", "A,B,C,D,E").upper().split(","))
+F_BUDGET = float(os.environ.get("BENCH_F_BUDGET", 300))
+F_SEEDS = [int(s) for s in os.environ.get("BENCH_F_SEEDS", "0").split(",")]
 USED: list[dict] = []  # every app run, for part D
 
 
@@ -78,13 +82,13 @@ def sklearn_tables(folder: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def ours(dataset_id, target, quality, seed=0, exclude=None):
+def ours(dataset_id, target, quality, seed=0, exclude=None, budget=None):
     """One app run driven as the app drives it: sync every second, as the Runs page polls."""
     from core.training import lifecycle, sync, views
     from core.training.spec import RunSpec
 
     t0 = time.time()
-    run_id = lifecycle.start(RunSpec(dataset_id, target, quality=quality, time_limit=BUDGET, seed=seed,
+    run_id = lifecycle.start(RunSpec(dataset_id, target, quality=quality, time_limit=budget or BUDGET, seed=seed,
                                      exclude=exclude)).run_id
     seen = None
     while True:
@@ -239,6 +243,31 @@ def part_e(datasets, home):
     write("e", lines)
 
 
+def part_f(datasets, home):
+    tables = [(Path(home) / "adult_like.csv", "income_over_50k"), (REPO / "data" / "bikeshare.csv", "bikers"),
+              (REPO / "data" / "titanic.csv", "survived")]
+    if not tables[0][0].exists():
+        adult_like().to_csv(tables[0][0], index=False)
+    lines = header(f"Part F: 'best' against 'balanced' given {F_BUDGET:g} s") + [
+        f"Seeds {F_SEEDS}; holdout score of the run's chosen model, same split for both levels; wall time from launch.",
+        "", "| table | metric | seed | balanced | best | best - balanced (better is +) | wall balanced (s) | "
+        "wall best (s) |", "|---|---|---|---|---|---|---|---|"]
+    from core.analysis.metrics import greater_is_better
+
+    for path, target in tables:
+        dataset = datasets.add(path)["dataset_id"]
+        for seed in F_SEEDS:
+            got = {q: ours(dataset, target, q, seed=seed, budget=F_BUDGET) for q in ("balanced", "best")}
+            info = got["best"][0]
+            sign = 1 if greater_is_better(info["eval_metric"], info["problem_type"]) else -1
+            gain = sign * (got["best"][1]["score"] - got["balanced"][1]["score"])
+            lines.append(f"| {path.stem} | {info['eval_metric']} | {seed} | {got['balanced'][1]['score']:.4f} | "
+                         f"{got['best'][1]['score']:.4f} | {gain:+.4f} | {got['balanced'][1]['wall']:.0f} | "
+                         f"{got['best'][1]['wall']:.0f} |")
+            print(lines[-1], flush=True)
+    write("f", lines)
+
+
 def main():
     home = tempfile.mkdtemp()
     os.environ["COMMONGROUND_HOME"] = home
@@ -254,6 +283,8 @@ def main():
         part_d()
     if "E" in PARTS:
         part_e(datasets, home)
+    if "F" in PARTS:
+        part_f(datasets, home)
 
 
 if __name__ == "__main__":

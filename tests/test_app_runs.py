@@ -47,7 +47,8 @@ def test_launch_from_the_form_and_follow_to_the_end(dataset, target, kind):
     assert at.selectbox(key="train_target").value == target
     assert any(kind in i.value for i in at.info)
     at.radio(key="train_quality").set_value("fast")
-    at.multiselect(key="train_model_families").set_value(QUICK_FAMILIES).run()
+    # On 17,000 bike-sharing rows a linear model follows the same path in a third of the time.
+    at.multiselect(key="train_model_families").set_value(["LR"] if target == "bikers" else QUICK_FAMILIES).run()
     assert not at.exception
     _button(at, "Start training").click().run()
     assert not at.exception

@@ -5,6 +5,7 @@ workspace, so run folders really travel."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,6 +108,7 @@ def cluster():
         yield made
     finally:
         made.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -145,6 +147,7 @@ def test_a_run_on_ray_records_what_the_local_executor_records(cluster, monkeypat
     # The model came home: it loads and predicts from the workspace; the store's copy is gone.
     assert (there.folder / "model" / "predictor.pkl").exists()
     assert not (tmp_path / "store" / "runs" / there.run_id).exists()
+    assert not (Path(tempfile.gettempdir()) / "commonground-runs" / there.run_id).exists()  # nor the node's
     with pytest.raises(ValueError):
         ray.get_actor(f"commonground-{there.run_id}", namespace=ray_cluster.NAMESPACE)
 

@@ -39,6 +39,13 @@ def _wait_until(predicate, timeout=60):
     raise AssertionError("condition not reached in time")
 
 
+def _use_executor(monkeypatch, executor) -> None:
+    """Runs start (sync.choose), are followed and are cancelled (get_executor) through `executor`."""
+    monkeypatch.setattr(sync, "choose", lambda: (executor, None))
+    for module in (sync, lifecycle):
+        monkeypatch.setattr(module, "get_executor", lambda name=None: executor)
+
+
 def test_binary_run_records_everything(ds):
     run = train(RunSpec(ds("german_credit.csv"), "risk", goal="best_ranking", **FAST))
     assert run.status == "succeeded", run.error
@@ -98,9 +105,7 @@ def test_cancel_of_a_run_whose_worker_has_children_ends_the_whole_tree(ds, monke
     """The run's worker starts child processes (one ignores SIGTERM): cancel leaves none behind."""
     from core.training.executors.local import LocalProcessExecutor
 
-    tree = LocalProcessExecutor(worker_module="tests.workers.tree")
-    for module in (sync, lifecycle):
-        monkeypatch.setattr(module, "get_executor", lambda name=None: tree)
+    _use_executor(monkeypatch, LocalProcessExecutor(worker_module="tests.workers.tree"))
     run = lifecycle.start(RunSpec(ds("penguins.csv"), "species", **FAST))
     assert run.status == "running"
     _wait_until(lambda: (run.folder / "children.txt").exists())
@@ -122,9 +127,7 @@ def test_cancel_stays_cancelled_when_the_scheduler_syncs_during_the_kill(ds, mon
             super().cancel(handle)
             sync.sync()  # what the scheduler does every few seconds
 
-    executor = SyncsMidKill()
-    for module in (sync, lifecycle):
-        monkeypatch.setattr(module, "get_executor", lambda name=None: executor)
+    _use_executor(monkeypatch, SyncsMidKill())
     run_id = lifecycle.start(RunSpec(ds("titanic.csv"), "survived", quality="fast", time_limit=120)).run_id
     _wait_until(lambda: views.load(run_id).status == "running")
     assert lifecycle.cancel(run_id).status == "cancelled"

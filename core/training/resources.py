@@ -46,6 +46,14 @@ def core_share(cores: int | None = None, node_cores: int | None = None) -> int:
     return max(1, min(cores // max_parallel_runs(cores), int(node_cores or cores)))
 
 
+def cores_where_runs_train() -> tuple[int, int]:
+    """(all cores, the largest node's) where new runs train: this machine, or the Ray cluster.
+    The queue, the core share and the estimate all start from these two numbers."""
+    from core.training.executors import cores, where_runs_train
+
+    return cores(where_runs_train())
+
+
 def free_disk_gb() -> float:
     """Free space where runs write their folders."""
     import shutil
@@ -86,7 +94,7 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
         "memory_needed_gb": round(need_gb, 2),
         "memory_available_gb": round(have_gb, 1),
         "first_model_seconds": round(first_model_s, 1),
-        "cores": core_share(),
+        "cores": core_share(*cores_where_runs_train()),
         "messages": messages,
         "suggestions": suggestions,
     }

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from core.foundation import db
-from core.training import resources
+from core.training import executors, resources
 from core.training.executors import choose, get_executor
 from core.training.views import TERMINAL, run_folder
 
@@ -69,8 +69,7 @@ def schedule() -> list[str]:
         if not waiting:
             return started
         executor, warning = choose()
-        room_on = executor.capacity()
-        cores, node_cores = room_on["cpus"], max(n["cpus"] for n in room_on["nodes"])
+        cores, node_cores = executors.cores(executor.capacity())  # as resources.cores_where_runs_train
         running, = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
         room = resources.max_parallel_runs(cores) - running
         if room <= 0:

@@ -75,3 +75,8 @@ def where_runs_train() -> dict:
     """The executor new runs go to, its capacity, and why runs fall back if they do (reads only)."""
     executor, warning = choose()
     return {**executor.capacity(), "executor": executor.name, "warning": warning}
+
+
+def cores(capacity: dict) -> tuple[int, int]:
+    """(all cores, the largest node's) of a capacity: a run trains on one node."""
+    return int(capacity["cpus"]), int(max(n["cpus"] for n in capacity["nodes"]))

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -125,6 +126,7 @@ class RunNode:
             store.mirror(store.LOCAL, str(self.local), self.fs, self.remote, self.seen)
             time.sleep(MIRROR_SECONDS)
         store.mirror(store.LOCAL, str(self.local), self.fs, self.remote, self.seen)
+        shutil.rmtree(self.local, ignore_errors=True)  # the store has it all now; nodes do not fill up
         self.done = True
 
     def state(self) -> str:
