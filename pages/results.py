@@ -120,6 +120,10 @@ with st.spinner(t("drivers_working")):
     importance = attempt(evaluation.feature_importance, run)
 if importance:
     st.caption(t("drivers_caption", metric=plain(term_name(run.eval_metric))))
+    held = run.details.get("holdout_rows") or 0
+    if importance.get("rows") and importance["rows"] < held:  # the worker sampled to stay inside the budget
+        st.caption(t("drivers_sampled", rows=narrative.number(importance["rows"], ctx()["language"]),
+                     held=narrative.number(held, ctx()["language"])))
     chart(charts.importance_chart(importance["features"], title=t("chart_importance"),
                                   x_title=t("axis_importance" if metrics.greater_is_better(
                                       run.eval_metric, kind) else "axis_importance_error",

@@ -119,3 +119,15 @@ def test_refit_for_use_scores_with_a_model_refit_on_every_row_and_keeps_the_hone
 
 def test_refit_for_use_defaults_by_table_size():
     assert strategy.wants_refit_for_use(9_999) and not strategy.wants_refit_for_use(10_000)
+
+
+def test_permutation_importance_samples_the_holdout_to_fit_its_time():
+    # A 2-level stack of bagged models: 5 s per 1,000 rows; 12 features; 10 s left.
+    assert strategy.importance_rows(3400, 12, 5000.0, 10.0) == int(10.0 / (13 * 5000.0 / 1e6))
+    # A single LightGBM predicts fast: every holdout row (AutoGluon's cap is 5,000).
+    assert strategy.importance_rows(3400, 12, 20.0, 10.0) == 3400
+    assert strategy.importance_rows(80_000, 12, 20.0, 60.0) == strategy.IMPORTANCE_MAX_ROWS
+    # Never fewer than 100 rows (or the whole holdout when it is smaller); unknown speed: no cut.
+    assert strategy.importance_rows(3400, 12, 1e6, 1.0) == 100
+    assert strategy.importance_rows(60, 12, 1e6, 1.0) == 60
+    assert strategy.importance_rows(3400, 12, None, 1.0) == 3400

@@ -87,8 +87,9 @@ def _refit_for_use(predictor, train, holdout, clock, run_dir: Path, events) -> d
 def _refit_cost(predictor, model: str) -> float:
     """Seconds a refit of `model` (and the models under it) on all rows is expected to take."""
     board = predictor.leaderboard(silent=True).set_index("model")
-    info = predictor.info()["model_info"]
-    folds = max((m.get("bagged_info") or {}).get("num_child_models", 1) for m in info.values())
+    # The fit's bag folds. predictor.info() would say it too, but it loads every model: 42 s with
+    # 65 bagged models on a 5-minute run (bench part F), after the budget was spent.
+    folds = max(int(getattr(predictor._trainer, "k_fold", 0) or 0), 1)
     return strategy.refit_seconds(float(board.loc[model, "fit_time"] or 0), folds)
 
 
@@ -139,10 +140,12 @@ def _assess(predictor, train, holdout, plan: dict, holdout_metrics: dict, rows: 
 
     label, kind = plan["label"], plan["problem_type"]
     best = predictor.model_best
-    shown = next((r["model"] for r in rows if best in (r["model"], r.get("refit_model"))), best)
-    table = predictor.feature_importance(holdout, model=best, time_limit=seconds, confidence_level=0.95, silent=True)
-    importance = {"run_id": plan["run_id"], "model": shown, "metric": plan["eval_metric"], "confidence": 0.95,
-                  "features": evaluation.importance_rows(table, 0.95)}
+    row = next((r for r in rows if best in (r["model"], r.get("refit_model"))), {"model": best})
+    sample = strategy.importance_rows(len(holdout), len(plan["features"]), row.get("predict_ms_per_1000"), seconds)
+    table = predictor.feature_importance(holdout, model=best, time_limit=seconds, confidence_level=0.95, silent=True,
+                                         subsample_size=sample)
+    importance = {"run_id": plan["run_id"], "model": row["model"], "metric": plan["eval_metric"], "confidence": 0.95,
+                  "rows": min(sample, len(holdout)), "features": evaluation.importance_rows(table, 0.95)}
     (run_dir / f"feature_importance_{best}.json").write_text(json.dumps(importance))
     baseline = evaluation.baseline_error(kind, train[label], holdout[label])
     model_error = holdout_metrics.get("mean_absolute_error") if kind == "regression" else \
