@@ -89,6 +89,7 @@ class Cluster:
         try:
             return ray_cluster.RayExecutor(self.address, "").capacity()["cpus"]
         except ray_cluster.RayUnavailable:
+            ray_cluster._failed.clear()  # the head is still starting: ask again on the next poll
             return -1
 
     def stop(self) -> None:

@@ -35,6 +35,8 @@ REPO = Path(__file__).resolve().parents[3]
 _connect_lock = threading.Lock()
 _connected: dict = {}  # address -> True once ray.init succeeded in this process
 _seen: dict = {}  # run key -> files already collected by this process
+_failed: dict = {}  # address -> (when, why) of the last failed connect
+RETRY_SECONDS = 30.0
 
 
 class RayUnavailable(Exception):
@@ -77,10 +79,16 @@ def _ray(address: str):
     with _connect_lock:
         if _connected.get(address) and ray.is_initialized():
             return ray
+        failed = _failed.get(address)
+        if failed and time.monotonic() - failed[0] < RETRY_SECONDS:  # the Train page and the scheduler
+            raise RayUnavailable(failed[1])  # ask often: one wait per half minute, not one per look
         try:  # ray.init waits a long time on a dead address; a plain connect answers in seconds
             socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
         except OSError as exc:
-            raise RayUnavailable(f"The Ray cluster at {address} does not answer ({exc.strerror or exc}).") from exc
+            message = f"The Ray cluster at {address} does not answer ({exc.strerror or exc})."
+            _failed[address] = (time.monotonic(), message)
+            raise RayUnavailable(message) from exc
+        _failed.pop(address, None)
         if ray.is_initialized():
             ray.shutdown()
         _connected.clear()
@@ -131,9 +139,6 @@ class RunNode:
 
     def state(self) -> str:
         return "done" if self.done else "running"
-
-    def where(self) -> dict:
-        return self.place
 
     def cancel(self) -> None:
         self.worker.cancel(self.handle)
