@@ -4,6 +4,7 @@ Pure data and a loader; no streamlit here either, so core and pages can both use
 """
 
 import functools
+import json
 from pathlib import Path
 
 import yaml
@@ -64,6 +65,22 @@ def message(message_id: str, lang: str = "en", /, **values) -> str:
     Positional-only, so a message may have placeholders called `key` or `lang`."""
     entry = _strings("messages")[message_id]
     return (entry.get(lang) or entry["en"]).format(**values)
+
+
+def to_store(message_id: str, /, **values) -> str:
+    """A message kept in the database (a run's error, a fallback warning) as its id and values, so
+    each reader sees it in their own language: render it with `stored`."""
+    message(message_id, "en", **values)  # a missing placeholder fails here, not when it is read
+    return json.dumps({"msg": message_id, **values}, default=str)
+
+
+def stored(text: str | None, lang: str = "en") -> str | None:
+    """A message kept with `to_store`, in `lang`. Text kept before messages had ids comes back as
+    it is."""
+    if not text or not text.startswith('{"msg"'):
+        return text
+    values = json.loads(text)
+    return message(values.pop("msg"), lang, **values)
 
 
 def story(key: str, lang: str = "en", **values) -> str:

@@ -47,7 +47,7 @@ if entries is not None:
 
 st.subheader(t("admin_where"))
 st.caption(t("admin_where_intro"))
-where = attempt(executors.where_runs_train)
+where = attempt(executors.where_runs_train, lang=ctx()["language"])
 if where is not None:
     place = t("admin_where_ray", address=where["address"]) if where["executor"] == "ray" else t("admin_where_local")
     st.markdown(plain(t("admin_where_now", where=place)))

@@ -166,7 +166,8 @@ place = run.details.get("placement") or {}
 if place and audience != "stakeholder":  # where it trains: this machine, or which Ray node
     st.caption(plain(t(f"placed_{place['executor']}", **{k: place.get(k, "?") for k in ("hostname", "node_ip", "cpus")})))
 if run.details.get("placement_warning"):
-    st.warning(plain(t("placement_fallback", reason=run.details["placement_warning"])), icon=":material/cloud_off:")
+    reason = glossary.stored(run.details["placement_warning"], ctx()["language"])
+    st.warning(plain(t("placement_fallback", reason=reason)), icon=":material/cloud_off:")
 
 if active(run):
     live(run_id)

@@ -84,3 +84,13 @@ def test_a_page_shows_a_core_error_in_the_readers_language():
     assert not at.exception
     shown = at.error[0].value.replace("\\", "")
     assert "O arquivo 'vendas.csv' está vazio" in shown
+
+
+def test_a_message_kept_in_the_database_reads_in_each_readers_language():
+    kept = glossary.to_store("ray_no_answer", address="10.0.0.5:6379", reason="Connection refused")
+    assert glossary.stored(kept) == "The Ray cluster at 10.0.0.5:6379 does not answer (Connection refused)."
+    assert glossary.stored(kept, "pt") == "O cluster Ray em 10.0.0.5:6379 não responde (Connection refused)."
+    # text kept before messages had ids, and nothing at all, come back as they are
+    assert glossary.stored("Training stopped.", "pt") == "Training stopped." and glossary.stored(None) is None
+    with pytest.raises(KeyError):  # a missing value fails where the message is kept, not where it is read
+        glossary.to_store("ray_no_answer", address="10.0.0.5:6379")

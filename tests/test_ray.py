@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+import glossary
 from core.data import datasets
 from core.training import lifecycle, sync
 from core.training.executors import ray_cluster
@@ -182,7 +183,8 @@ def test_an_unreachable_cluster_falls_back_to_this_machine_with_a_warning(monkey
     run = train(RunSpec(dataset, "species", time_limit=8, **SPEC))
     assert run.status == "succeeded", run.error
     assert run.details["placement"]["executor"] == "local"
-    assert "does not answer" in run.details["placement_warning"]
+    warning = run.details["placement_warning"]
+    assert "does not answer" in glossary.stored(warning) and "não responde" in glossary.stored(warning, "pt")
 
 
 @pytest.mark.parametrize("address, env, refused", [

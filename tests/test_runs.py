@@ -140,7 +140,11 @@ def test_a_killed_worker_is_marked_interrupted(ds):
     pid = views.load(run_id).executor_handle["pid"]
     os.killpg(pid, signal.SIGKILL)
     _wait_until(lambda: look(run_id).status == "interrupted", timeout=15)
-    assert "stopped before it finished" in look(run_id).error
+    run = look(run_id)
+    assert "stopped before it finished" in run.error and run.sentence() == run.error
+    # kept as a message id, so a Portuguese reader reads it in Portuguese (the CLI's JSON says English)
+    assert run.error_in("pt").startswith("O processo de treino parou") and run.sentence("pt") == run.error_in("pt")
+    assert run.to_json()["error"] == run.error and "error_stored" not in run.to_json()
 
 
 def test_extra_runs_queue_and_start_when_a_slot_frees(ds, monkeypatch):

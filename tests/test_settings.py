@@ -40,6 +40,7 @@ def test_a_cluster_that_is_not_set_up_falls_back_with_the_reason():
     settings.set_setting("COMMONGROUND_EXECUTOR", "ray", user="root")
     where = executors.where_runs_train()
     assert where["executor"] == "local" and "COMMONGROUND_RAY_ADDRESS is empty" in where["warning"]
+    assert "COMMONGROUND_RAY_ADDRESS está vazio" in executors.where_runs_train("pt")["warning"]
     assert where["cpus"] >= 1 and where["nodes"]
 
 

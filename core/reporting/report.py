@@ -54,7 +54,7 @@ def _generated(run: RunRecord, lang: str) -> tuple[dict, dict, dict]:
         headline = run.sentence(lang)
         text["summary"] = headline
         for s in ("performance", "weak_spots", "fairness", "drivers", "caveats"):
-            text[s] = say("details_failed", reason=run.error or run.status_sentence)
+            text[s] = say("details_failed", reason=run.error_in(lang) or run.sentence(lang))
         return text, shown, {"headline": headline}
     sections = {s["id"]: s for s in story["sections"]}
     text["summary"] = "\n\n".join([story["headline"], *sections["what"]["sentences"]])
@@ -90,7 +90,7 @@ def _details(run: RunRecord, say, lang: str) -> str:
     if use.get("done"):
         lines.append(say("details_refit", rows=narrative.number(use.get("rows", 0), lang)))
     if run.status == "failed":
-        lines.append(say("details_failed", reason=run.error or run.status_sentence))
+        lines.append(say("details_failed", reason=run.error_in(lang) or run.sentence(lang)))
     return "\n\n".join(lines)
 
 

@@ -11,13 +11,12 @@ import threading
 import time
 from pathlib import Path
 
+import glossary
 from core.foundation import db
 from core.training import executors, resources
 from core.training.executors import choose, get_executor
 from core.training.views import TERMINAL, run_folder
 
-INTERRUPTED = ("The training process stopped before it finished (the app or the machine restarted, "
-               "or the process was killed). Models trained before that are kept.")
 _schedule_lock = threading.Lock()
 # One ingest at a time per process: the app's scheduler thread and a page's or the CLI's own
 # sync would otherwise update the same run row at once, and DuckDB refuses the second writer.
@@ -46,7 +45,7 @@ def _sync(run_id: str | None) -> dict:
         ended = ingest(rid, folder)
         if not alive:
             ended = ingest(rid, folder) or ended  # a last look: it may have written its end just now
-            gone = executor.gone_message(handle, folder) or INTERRUPTED
+            gone = executor.gone_message(handle, folder) or glossary.to_store("run_interrupted")
             if not ended and finish(rid, "interrupted", error=gone, only_if_running=True):
                 interrupted.append(rid)
             executor.release(handle)
@@ -169,9 +168,8 @@ def _merge_details(con, run_id: str, values: dict) -> None:
 
 def _plain_failure(error: str) -> str:
     if "No models were trained" in error or "Trainer has no fit models" in error:
-        return ("No model finished training. Give the run more time, choose the 'fast' quality level, "
-                "or include more model families.")
-    return f"Training stopped with an error: {error}. The full log is in the run folder (worker.log)."
+        return glossary.to_store("run_no_model")
+    return glossary.to_store("run_failed", error=error)
 
 
 def finish(run_id: str, status: str, *, error: str | None = None, only_if_running: bool = False) -> bool:

@@ -67,6 +67,7 @@ class RunRecord:
     executor_handle: dict = field(default_factory=dict, repr=False)
     data_source: dict = field(default_factory=dict)  # the data set's hash, file name and rows at launch
     rerun_of: str | None = None  # the run this one repeats, identically
+    error_stored: str | None = field(default=None, repr=False)  # `error` as kept, for other languages
 
     @property
     def folder(self) -> Path:
@@ -99,11 +100,15 @@ class RunRecord:
         """`status_sentence` in another language."""
         return sentence(status=self.status, models=self.models, current_model=self.current_model,
                         step=self.details.get("step"), metrics=self.holdout_metrics, metric=self.eval_metric,
-                        best=self.autogluon_best, error=self.error, lang=lang)
+                        best=self.autogluon_best, error=self.error_stored, lang=lang)
+
+    def error_in(self, lang: str = "en") -> str | None:
+        """`error` in another language."""
+        return glossary.stored(self.error_stored, lang)
 
     def to_json(self) -> dict:
         """The `runs show --json` fields (the CLI adds `summary`)."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "executor_handle"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("executor_handle", "error_stored")}
         out["run_dir"] = str(self.folder)
         return out
 
@@ -174,7 +179,7 @@ def load(run_id: str) -> RunRecord:
         threshold=choice["threshold"], choice=choice, models=models,
         holdout_metrics=json.loads(run["holdout_metrics"] or "null") or {},
         failures=[{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
-        error=run["error"], status_sentence=status_sentence(run, models),
+        error=glossary.stored(run["error"]), error_stored=run["error"], status_sentence=status_sentence(run, models),
         excluded=plan.get("excluded", []), exclusions=plan.get("exclusions") or {},
         data_warnings=plan.get("warnings", []),
         sensitive=plan.get("sensitive", []), features=plan.get("features", []), details=details,
@@ -247,7 +252,7 @@ def sentence(*, status: str, models: list[dict], current_model: str | None, step
         return say("status_succeeded", count=n, best=_shown_name(best, models), shown=shown)
     if status == "cancelled":
         return say("status_cancelled", count=n) if models else say("status_cancelled_none")
-    return error or status
+    return glossary.stored(error, lang) or status
 
 
 def plain_reason(failure: dict, lang: str = "en") -> str:

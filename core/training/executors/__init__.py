@@ -32,7 +32,8 @@ class Executor(Protocol):
         ...
 
     def gone_message(self, handle: dict, folder: Path) -> str | None:
-        """Why a worker vanished, when the executor knows more than "it stopped" (a lost node)."""
+        """Why a worker vanished, when the executor knows more than "it stopped" (a lost node), as a
+        message kept for every language (glossary.to_store)."""
         ...
 
     def capacity(self) -> dict:
@@ -56,8 +57,9 @@ def get_executor(name: str | None = None) -> Executor:
 
 
 def choose() -> tuple[Executor, str | None]:
-    """The executor new runs go to, and a warning when the chosen one cannot be used: a Ray
-    cluster that cannot be reached falls back to this machine rather than failing the run."""
+    """The executor new runs go to, and a warning (glossary.to_store) when the chosen one cannot
+    be used: a Ray cluster that cannot be reached falls back to this machine rather than failing
+    the run."""
     from core.governance import settings
     from core.training.executors.local import LocalProcessExecutor
 
@@ -68,13 +70,16 @@ def choose() -> tuple[Executor, str | None]:
     try:
         return RayExecutor.from_settings().connected(), None
     except RayUnavailable as exc:
-        return LocalProcessExecutor(), str(exc)
+        return LocalProcessExecutor(), exc.stored
 
 
-def where_runs_train() -> dict:
-    """The executor new runs go to, its capacity, and why runs fall back if they do (reads only)."""
+def where_runs_train(lang: str = "en") -> dict:
+    """The executor new runs go to, its capacity, and why runs fall back if they do, in `lang`
+    (reads only)."""
+    import glossary
+
     executor, warning = choose()
-    return {**executor.capacity(), "executor": executor.name, "warning": warning}
+    return {**executor.capacity(), "executor": executor.name, "warning": glossary.stored(warning, lang)}
 
 
 def cores(capacity: dict) -> tuple[int, int]:

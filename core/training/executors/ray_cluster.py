@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+import glossary
 from core.foundation import config
 from core.foundation.events import EventLog
 from core.training.executors import store
@@ -35,12 +36,17 @@ REPO = Path(__file__).resolve().parents[3]
 _connect_lock = threading.Lock()
 _connected: dict = {}  # address -> True once ray.init succeeded in this process
 _seen: dict = {}  # run key -> files already collected by this process
-_failed: dict = {}  # address -> (when, why) of the last failed connect
+_failed: dict = {}  # address -> (when, the socket's reason) of the last failed connect
 RETRY_SECONDS = 30.0
 
 
 class RayUnavailable(Exception):
-    """Ray cannot be used: not installed, not reachable, or refused for safety. Says which."""
+    """Ray cannot be used: not installed, not reachable, or refused for safety. Says which, in
+    English (str) and kept for every language (`stored`)."""
+
+    def __init__(self, message_id: str, **values):
+        self.stored = glossary.to_store(message_id, **values)
+        super().__init__(glossary.stored(self.stored))
 
 
 def _is_loopback(host: str) -> bool:
@@ -57,15 +63,11 @@ def check_address(address: str) -> tuple[str, int]:
     Ray's API runs any code for anyone who reaches it."""
     host, _, port = address.strip().removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
-        raise RayUnavailable(f"The Ray address '{address}' is not host:port (e.g. 10.0.0.5:6379); set "
-                             "COMMONGROUND_RAY_ADDRESS to what 'ray start --head' printed.")
+        raise RayUnavailable("ray_bad_address", address=address)
     token_auth = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
     open_allowed = config.SETTINGS["COMMONGROUND_ALLOW_OPEN_RAY"].value().strip().lower() in ("yes", "1", "true")
     if not _is_loopback(host) and not token_auth and not open_allowed:
-        raise RayUnavailable(f"The Ray address '{address}' is on the network and token authentication is off: "
-                             "anyone who reaches it could run code there. Start the cluster and the app with "
-                             "RAY_AUTH_MODE=token (docs/scale-out.md), or set COMMONGROUND_ALLOW_OPEN_RAY=yes "
-                             "on a network you trust.")
+        raise RayUnavailable("ray_needs_token", address=address)
     return host, int(port)
 
 
@@ -75,19 +77,19 @@ def _ray(address: str):
     try:
         import ray
     except ImportError as exc:
-        raise RayUnavailable("Ray is not installed here: run 'make install-ray' (docs/scale-out.md).") from exc
+        raise RayUnavailable("ray_not_installed") from exc
     with _connect_lock:
         if _connected.get(address) and ray.is_initialized():
             return ray
         failed = _failed.get(address)
-        if failed and time.monotonic() - failed[0] < RETRY_SECONDS:  # the Train page and the scheduler
-            raise RayUnavailable(failed[1])  # ask often: one wait per half minute, not one per look
+        # The Train page and the scheduler ask often: one wait per half minute, not one per look.
+        if failed and time.monotonic() - failed[0] < RETRY_SECONDS:
+            raise RayUnavailable("ray_no_answer", address=address, reason=failed[1])
         try:  # ray.init waits a long time on a dead address; a plain connect answers in seconds
             socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
         except OSError as exc:
-            message = f"The Ray cluster at {address} does not answer ({exc.strerror or exc})."
-            _failed[address] = (time.monotonic(), message)
-            raise RayUnavailable(message) from exc
+            _failed[address] = (time.monotonic(), str(exc.strerror or exc))
+            raise RayUnavailable("ray_no_answer", address=address, reason=_failed[address][1]) from exc
         _failed.pop(address, None)
         if ray.is_initialized():
             ray.shutdown()
@@ -99,7 +101,7 @@ def _ray(address: str):
                      log_to_driver=False, configure_logging=False,
                      runtime_env={"py_modules": [str(REPO / "core"), str(REPO / "glossary")]})
         except Exception as exc:  # version mismatch, refused token, ...: one sentence, then fall back
-            raise RayUnavailable(f"Could not join the Ray cluster at {address}: {exc}") from exc
+            raise RayUnavailable("ray_join_failed", address=address, reason=str(exc)) from exc
         _connected[address] = True
         return ray
 
@@ -159,7 +161,7 @@ class RayExecutor:
 
     def connected(self) -> "RayExecutor":
         if not self.address:
-            raise RayUnavailable("COMMONGROUND_EXECUTOR is 'ray' but COMMONGROUND_RAY_ADDRESS is empty.")
+            raise RayUnavailable("ray_no_address")
         _ray(self.address)
         return self
 
@@ -249,11 +251,7 @@ class RayExecutor:
         except RayUnavailable:
             alive = set()
         node = f"{place['node_ip']} ({place['hostname']})"
-        if place["node_id"] not in alive:
-            return (f"The training process stopped before it finished: its Ray node {node} left the cluster. "
-                    "Models it had reported before that are kept.")
-        return (f"The training process on Ray node {node} stopped before it finished (it was killed, or its "
-                "Ray worker was stopped). Models it had reported before that are kept.")
+        return glossary.to_store("run_node_left" if place["node_id"] not in alive else "run_node_stopped", node=node)
 
     def capacity(self) -> dict:
         """The cluster as Ray sees it: nodes, CPUs and memory, in all and free."""
