@@ -25,14 +25,18 @@ if len(picked) < 2:
 result = attempt(compare.compare, picked)
 if result is None:
     st.stop()
-metric = result["metric"]
+metric, lang = result["metric"], ctx()["language"]
 best = next((r for r in result["runs"] if r["run_id"] == result["best_run_id"]), None)
 if best is None:
     st.warning(t("compare_none_best"), icon=":material/warning:")
 else:
     st.markdown(t("compare_sentence", rows=result["shared_holdout_rows"], metric=plain(term_name(metric)),
-                  run=plain(best["name"]), value=narrative.number(best["metrics"].get(metric, float("nan")),
-                                                                  ctx()["language"])))
+                  run=plain(best["name"]), value=narrative.number(best["metrics"].get(metric, float("nan")), lang)))
+for m in result["margins"]:  # is the best run ahead of each other run by more than the rows' noise?
+    st.markdown(t("compare_margin_" + m["verdict"], run=plain(best["name"]),
+                  other=plain(m["name"]), margin=narrative.number(abs(m["margin"]), lang),
+                  low=narrative.number(m["low"], lang), high=narrative.number(m["high"], lang),
+                  resamples=narrative.number(m["resamples"], lang)))
 if any(r["suspect"] for r in result["runs"]):
     st.error(t("suspect_banner"), icon=":material/warning:")
 names = {m: term_name(m) if m in glossary.terms() else m for r in result["runs"] for m in r["metrics"]}

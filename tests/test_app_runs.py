@@ -165,6 +165,7 @@ def test_compare_page_puts_two_runs_side_by_side():
     at = run_app("pages/compare.py", audience="expert")
     assert not at.exception
     assert "shared holdout rows" in texts(at)
+    assert "resampling the shared rows 400 times" in texts(at).lower()  # ahead or level, said with its interval
     assert len(at.dataframe) == 2  # the scores, and what differs (model_families)
 
 

@@ -107,9 +107,21 @@ def test_a_suspect_run_is_never_called_best(ws):
     clean = next(r for r in result["runs"] if r["run_id"] == ws["runs"]["clean"])
     assert kept["metrics"]["accuracy"] > clean["metrics"]["accuracy"]  # it scores higher...
     assert result["best_run_id"] == ws["runs"]["clean"]  # ...and is still not called best
+    # by more than the holdout's noise: resampling the shared rows keeps the leaky run ahead
+    behind, = result["margins"]
+    assert behind["run_id"] == ws["runs"]["kept"] and behind["verdict"] == "behind"
+    assert behind["margin"] == pytest.approx(clean["metrics"]["accuracy"] - kept["metrics"]["accuracy"])
+    assert behind["low"] <= behind["margin"] <= behind["high"] < 0
     differs = {d["setting"]: d for d in result["spec_differences"]}
     assert set(differs) >= {"excluded", "keep"}  # what each run really left out, not only what was typed
     assert ["final_status"] in list(differs["excluded"].values()) and [] in list(differs["excluded"].values())
+
+
+def test_a_run_against_itself_is_level(ws):
+    run = views.load(ws["runs"]["clean"])
+    predicted = compare.predicted_on(run, artifacts.holdout_rows(run))
+    same = compare.margin(predicted, predicted, run.eval_metric)
+    assert same["margin"] == same["low"] == same["high"] == 0 and same["verdict"] == "level"
 
 
 def test_approving_a_suspect_run_needs_a_second_person_a_confirmation_and_an_override(ws, snapshot):

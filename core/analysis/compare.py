@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 from core.analysis import metrics
 from core.analysis.artifacts import holdout_frame, holdout_rows, load_predictor
 from core.foundation.errors import InvalidInput
@@ -9,6 +11,7 @@ from core.training import views
 from core.training.views import RunRecord
 
 SPEC_KEYS_IGNORED = {"parent_run_id"}
+RESAMPLES = 400  # of the shared rows, for the interval of a difference (about 2 ms each)
 
 
 def compare(run_ids: list[str]) -> dict:
@@ -33,15 +36,19 @@ def compare(run_ids: list[str]) -> dict:
     if not shared:
         raise InvalidInput(code="no_shared_holdout", value=run_ids, msg="no_shared_holdout")
     rows = sorted(shared)
-    scores = [_score(run, rows) for run in shown]
+    predicted = [predicted_on(run, rows) for run in shown]
+    scores = [_score(run, *p) for run, p in zip(shown, predicted)]
     metric = first.eval_metric
     # A run marked suspect is never called best: its score may come from a leak.
     best = metrics.best([r for r in scores if not r["suspect"]], metric=metric, problem_type=first.problem_type,
                         score=lambda r: r["metrics"].get(metric))
+    margins = [] if best is None else [
+        {"run_id": run.run_id, "name": run.name, **margin(predicted[scores.index(best)], p, metric)}
+        for run, p in zip(shown, predicted) if run.run_id != best["run_id"]]
     return {"run_ids": run_ids, "shared_holdout_rows": len(rows), "metric": metric,
             "greater_is_better": metrics.greater_is_better(metric, first.problem_type),
             "best_run_id": best["run_id"] if best else None,
-            "runs": scores, "spec_differences": spec_differences(shown)}
+            "runs": scores, "margins": margins, "spec_differences": spec_differences(shown)}
 
 
 def suggested(finished: list[dict]) -> list[str]:
@@ -52,10 +59,41 @@ def suggested(finished: list[dict]) -> list[str]:
     return next((ids[:2] for ids in groups.values() if len(ids) >= 2), [])
 
 
-def _score(run: RunRecord, rows: list[int]) -> dict:
+def predicted_on(run: RunRecord, rows: list[int]) -> tuple:
+    """(predictor, the shared rows' labels, the model's predictions on them: class probabilities,
+    or values for regression)."""
     X, y = holdout_frame(run, rows)
     predictor = load_predictor(run)
-    scored = predictor.evaluate(X.assign(**{run.target: y}), model=run.predicting_model(), silent=True)
+    model = run.predicting_model()
+    predicted = predictor.predict(X, model=model) if run.problem_type == "regression" \
+        else predictor.predict_proba(X, model=model)
+    return predictor, y, predicted
+
+
+def margin(a: tuple, b: tuple, metric: str, seed: int = 0) -> dict:
+    """How much better `a` scores than `b` (positive: better, in the metric's units) on the same
+    rows, with a 95% interval from resampling those rows for both at once (a paired bootstrap):
+    'level' when the interval holds 0 (the difference is within the noise of these rows), else
+    'ahead' or 'behind' (only a suspect run, never called best, can be ahead of the best)."""
+    def score(p, idx=None):  # AutoGluon's score: higher is better for every metric (errors negated)
+        predictor, y, predicted = p
+        if idx is not None:
+            y, predicted = y.iloc[idx], predicted.iloc[idx]
+        own = predictor.eval_metric.name == metric  # else it is among the auxiliary metrics
+        return float(predictor.evaluate_predictions(y, predicted, silent=True, auxiliary_metrics=not own)[metric])
+
+    n, rng = len(a[1]), np.random.default_rng(seed)
+    draws = []
+    for _ in range(RESAMPLES):
+        idx = rng.integers(0, n, n)
+        draws.append(score(a, idx) - score(b, idx))
+    low, high = (float(v) for v in np.percentile(draws, [2.5, 97.5]))
+    verdict = "ahead" if low > 0 else "behind" if high < 0 else "level"
+    return {"margin": score(a) - score(b), "low": low, "high": high, "verdict": verdict, "resamples": RESAMPLES}
+
+
+def _score(run: RunRecord, predictor, y, predicted) -> dict:
+    scored = predictor.evaluate_predictions(y, predicted, silent=True)
     return {"run_id": run.run_id, "name": run.name, "suspect": bool(run.suspect), "model": run.chosen_model,
             "quality": run.quality, "time_limit": run.time_limit,
             "metrics": {name: metrics.natural(value, metrics.greater_is_better(name, run.problem_type))

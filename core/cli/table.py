@@ -297,7 +297,9 @@ COMMANDS = [
             "{explains, base_value, prediction, contributions: [{feature, value, contribution}]}",
             (RUN_ID, Arg("--row", type=int, default=0), Arg("--set", "COLUMN=VALUE edits.", many=True))),
     Command(("runs", "compare"), "Compare runs on the holdout rows they all kept aside.", compare.compare,
-            lambda a: compare.compare(a.run_ids), "{metric, best_run_id, shared_holdout_rows, runs, spec_differences}",
+            lambda a: compare.compare(a.run_ids),
+            "{metric, best_run_id, shared_holdout_rows, runs, margins: [{run_id, margin, low, high, verdict}], "
+            "spec_differences}",
             (Arg("run_ids", many=True),)),
     Command(("runs", "comments"), "A run's comments and its decision (draft, reviewed, ...).", decisions.thread,
             lambda a: decisions.thread(a.run_id), "{decision, decided_by, next, comments: [...]}", (RUN_ID,)),
