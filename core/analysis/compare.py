@@ -37,14 +37,14 @@ def compare(run_ids: list[str]) -> dict:
         raise InvalidInput(code="no_shared_holdout", value=run_ids, msg="no_shared_holdout")
     rows = sorted(shared)
     predicted = [predicted_on(run, rows) for run in shown]
-    scores = [_score(run, *p) for run, p in zip(shown, predicted)]
+    scores = [{**_score(run, *p), "name": label} for run, p, label in zip(shown, predicted, labels(shown))]
     metric = first.eval_metric
     # A run marked suspect is never called best: its score may come from a leak.
     best = metrics.best([r for r in scores if not r["suspect"]], metric=metric, problem_type=first.problem_type,
                         score=lambda r: r["metrics"].get(metric))
     margins = [] if best is None else [
-        {"run_id": run.run_id, "name": run.name, **margin(predicted[scores.index(best)], p, metric)}
-        for run, p in zip(shown, predicted) if run.run_id != best["run_id"]]
+        {"run_id": score["run_id"], "name": score["name"], **margin(predicted[scores.index(best)], p, metric)}
+        for score, p in zip(scores, predicted) if score["run_id"] != best["run_id"]]
     return {"run_ids": run_ids, "shared_holdout_rows": len(rows), "metric": metric,
             "greater_is_better": metrics.greater_is_better(metric, first.problem_type),
             "best_run_id": best["run_id"] if best else None,
@@ -105,14 +105,18 @@ def spec_differences(shown: list[RunRecord]) -> list[dict]:
     run actually left out or marked sensitive (defaults resolved); runs are named by their names."""
     specs = [{**run.spec, "excluded": run.excluded, "sensitive": run.sensitive} for run in shown]
     keys = sorted(set().union(*specs) - SPEC_KEYS_IGNORED - {"exclude"})
-    labels = [run.name if [r.name for r in shown].count(run.name) == 1 else f"{run.name} ({run.run_id})"
-              for run in shown]
     out = []
     for key in keys:
         values = [json.dumps(s.get(key), sort_keys=True, default=str) for s in specs]
         if len(set(values)) > 1:
-            out.append({"setting": key, **{label: s.get(key) for label, s in zip(labels, specs)}})
+            out.append({"setting": key, **{label: s.get(key) for label, s in zip(labels(shown), specs)}})
     return out
+
+
+def labels(shown: list[RunRecord]) -> list[str]:
+    """Each run's name, with its id when another run compared has the same name."""
+    names = [run.name for run in shown]
+    return [run.name if names.count(run.name) == 1 else f"{run.name} ({run.run_id})" for run in shown]
 
 
 def rerun_differences(run_id: str) -> dict:
