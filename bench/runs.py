@@ -257,8 +257,8 @@ def part_f(datasets, home):
     lines += [
         f"Seeds {F_SEEDS}; holdout score of the run's chosen model, same split for both levels; wall time from "
         "launch. The gain is 'best' minus 'balanced' (better is +) with its 95% interval from resampling the "
-        f"holdout rows for both runs at once ({compare.RESAMPLES} paired resamples, `compare.margin`, as the Compare page "
-        "says it): 'level' when the interval holds 0.",
+        f"holdout rows for both runs at once ({compare.RESAMPLES} paired resamples, `compare.margin`, as the "
+        "Compare page says it): 'level' when the interval holds 0.",
         "", "| table | metric | seed | balanced | best | gain (95% interval) | verdict | wall balanced (s) | "
         "wall best (s) |", "|---|---|---|---|---|---|---|---|---|"]
 
