@@ -9,7 +9,7 @@ import pytest
 from core.analysis import artifacts, evaluation
 from core.data import datasets
 from core.serving import scoring
-from core.training import resources, strategy, views
+from core.training import lifecycle, resources, strategy, sync, views
 from core.training.executors.local import LocalProcessExecutor
 from core.training.spec import RunSpec
 from tests.conftest import DATA, trained_in
@@ -96,6 +96,33 @@ def test_each_run_gets_a_share_of_the_cores_and_its_threads_follow(tmp_path, mon
                    "OMP_NUM_THREADS": str(share), "MKL_NUM_THREADS": str(share), "OPENBLAS_NUM_THREADS": str(share)}
     assert handle["executor"] == "local"
     assert resources.estimate(1000, 10, quality="fast", time_limit=60)["cores"] == share
+
+
+def test_an_experts_cpus_are_what_the_run_holds_and_its_threads_use(tmp_path, monkeypatch):
+    """num_cpus set by an expert is the run's reservation and thread count, not only AutoGluon's:
+    otherwise a run asking for 1 core would still hold (and on Ray reserve) the even share."""
+    assert resources.run_cores(1, 16, 16) == 1 and resources.run_cores(32, 64, 8) == 8  # never more than a node
+    monkeypatch.setenv("COMMONGROUND_MAX_PARALLEL_RUNS", "1")
+    assert resources.run_cores(None, 16, 16) == resources.core_share(16, 16) == 16
+    dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
+    started = []
+
+    class Records(LocalProcessExecutor):
+        def submit(self, run_id, run_dir, *, cpus=1, **kwargs):
+            started.append(cpus)
+            return super().submit(run_id, run_dir, cpus=cpus, **kwargs)
+
+    executor = Records(worker_module="tests.workers.env")
+    monkeypatch.setattr(sync, "choose", lambda: (executor, None))
+    run = lifecycle.start(RunSpec(dataset, "species", quality="fast", time_limit=10, num_cpus=1))
+    assert started == [1] and run.estimate["cores"] == 1
+    deadline = time.monotonic() + 30
+    while not (run.folder / "env.json").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(0.2)
+    env = json.loads((run.folder / "env.json").read_text())
+    assert env["COMMONGROUND_CPUS"] == env["OMP_NUM_THREADS"] == "1"
 
 
 def test_refit_for_use_scores_with_a_model_refit_on_every_row_and_keeps_the_honest_scores(runs, tmp_path):

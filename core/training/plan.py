@@ -125,7 +125,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
     if not features:
         raise InvalidInput(code="nothing_to_learn_from", msg="nothing_to_learn_from")
     estimate = resources.estimate(info["rows"], len(features), quality=spec.quality, time_limit=spec.time_limit,
-                                  memory_limit_gb=spec.memory_limit_gb, lang=lang)
+                                  memory_limit_gb=spec.memory_limit_gb, cpus=spec.num_cpus, lang=lang)
     free_gb, needed_gb = resources.free_disk_gb(), config.min_free_disk_gb()
     if free_gb < needed_gb:  # AutoGluon writes gigabytes; a full disk fails a run halfway
         raise InvalidInput(code="not_enough_disk", value=round(free_gb, 1), msg="not_enough_disk", free=free_gb,

@@ -46,6 +46,15 @@ def core_share(cores: int | None = None, node_cores: int | None = None) -> int:
     return max(1, min(cores // max_parallel_runs(cores), int(node_cores or cores)))
 
 
+def run_cores(asked: int | None, cores: int | None = None, node_cores: int | None = None) -> int:
+    """Cores one run reserves and its libraries' threads use: what an expert set (num_cpus, never
+    more than a node has), else the even share. AutoGluon gets the same number, so a run never
+    uses more cores than it holds (on Ray, more than its actor reserved on the node)."""
+    if asked:
+        return max(1, min(int(asked), int(node_cores or cores or os.cpu_count() or 1)))
+    return core_share(cores, node_cores)
+
+
 def cores_where_runs_train() -> tuple[int, int]:
     """(all cores, the largest node's) where new runs train: this machine, or the Ray cluster.
     The queue, the core share and the estimate all start from these two numbers."""
@@ -62,7 +71,7 @@ def free_disk_gb() -> float:
 
 
 def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
-             memory_limit_gb: float | None = None, lang: str = "en") -> dict:
+             memory_limit_gb: float | None = None, cpus: int | None = None, lang: str = "en") -> dict:
     """Memory and time needs; level is ok, warn or refuse, with sentences (in `lang`) that say why."""
     def say(key, **params):
         return glossary.message(key, lang, **params)
@@ -94,7 +103,7 @@ def estimate(rows: int, columns: int, *, quality: str, time_limit: float,
         "memory_needed_gb": round(need_gb, 2),
         "memory_available_gb": round(have_gb, 1),
         "first_model_seconds": round(first_model_s, 1),
-        "cores": core_share(*cores_where_runs_train()),
+        "cores": run_cores(cpus, *cores_where_runs_train()),
         "messages": messages,
         "suggestions": suggestions,
     }

@@ -77,9 +77,10 @@ def schedule() -> list[str]:
                              "ORDER BY created_at, run_id LIMIT ?", [room]).fetchall()
         for run_id, run_dir, plan in queued:
             now = time.time()
-            memory = (json.loads(plan or "{}").get("estimate") or {}).get("memory_needed_gb")
-            handle = executor.submit(run_id, run_folder(run_dir), cpus=resources.core_share(cores, node_cores),
-                                     launched_at=now, memory_gb=memory)
+            plan = json.loads(plan or "{}")
+            cpus = resources.run_cores((plan.get("fit_kwargs") or {}).get("num_cpus"), cores, node_cores)
+            handle = executor.submit(run_id, run_folder(run_dir), cpus=cpus, launched_at=now,
+                                     memory_gb=(plan.get("estimate") or {}).get("memory_needed_gb"))
             con.execute("UPDATE runs SET status = 'running', executor_handle = ?, started_at = ? "
                         "WHERE run_id = ?", [json.dumps(handle), now, run_id])
             if warning:  # said on the run, where its analyst looks

@@ -39,7 +39,8 @@ def _fit_kwargs(plan: dict, fit_seconds: float) -> dict:
     from core.training.spec import PRESET_HYPERPARAMETERS
 
     kwargs = dict(plan["fit_kwargs"], time_limit=max(fit_seconds, 1.0))
-    kwargs.setdefault("num_cpus", int(os.environ.get("COMMONGROUND_CPUS") or os.cpu_count() or 1))
+    # The cores the run holds (resources.run_cores: an expert's num_cpus, else the share).
+    kwargs["num_cpus"] = int(os.environ.get("COMMONGROUND_CPUS") or kwargs.get("num_cpus") or os.cpu_count() or 1)
     if "hyperparameters" not in kwargs:
         families = plan.get("model_families")
         base = get_hyperparameter_config(PRESET_HYPERPARAMETERS.get(kwargs["presets"], "default"))
