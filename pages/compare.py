@@ -47,6 +47,7 @@ st.dataframe(table, hide_index=True, width="stretch",
              column_config={names[m]: st.column_config.NumberColumn(format="%.4g") for m in names})
 st.subheader(t("compare_differences"), anchor=False)
 if result["spec_differences"]:
-    st.dataframe(pd.DataFrame(result["spec_differences"]).astype(str), hide_index=True, width="stretch")
+    differences = pd.DataFrame(result["spec_differences"]).rename(columns={"setting": t("col_setting")})
+    st.dataframe(differences.astype(str), hide_index=True, width="stretch")
 else:
     st.caption(t("compare_same_spec"))
