@@ -42,9 +42,11 @@ def compare(run_ids: list[str]) -> dict:
     # A run marked suspect is never called best: its score may come from a leak.
     best = metrics.best([r for r in scores if not r["suspect"]], metric=metric, problem_type=first.problem_type,
                         score=lambda r: r["metrics"].get(metric))
+    # A run trained for another goal may not report this metric: it gets no margin.
     margins = [] if best is None else [
         {"run_id": score["run_id"], "name": score["name"], **margin(predicted[scores.index(best)], p, metric)}
-        for score, p in zip(scores, predicted) if score["run_id"] != best["run_id"]]
+        for score, p in zip(scores, predicted)
+        if score["run_id"] != best["run_id"] and score["metrics"].get(metric) is not None]
     return {"run_ids": run_ids, "shared_holdout_rows": len(rows), "metric": metric,
             "greater_is_better": metrics.greater_is_better(metric, first.problem_type),
             "best_run_id": best["run_id"] if best else None,

@@ -45,7 +45,7 @@ class RunRecord:
     models: list[dict]
     holdout_metrics: dict
     failures: list[dict]
-    error: str | None
+    error_stored: str | None  # why it failed, as kept (glossary.to_store); `error` says it in English
     status_sentence: str
     excluded: list[str]
     exclusions: dict
@@ -67,7 +67,6 @@ class RunRecord:
     executor_handle: dict = field(default_factory=dict, repr=False)
     data_source: dict = field(default_factory=dict)  # the data set's hash, file name and rows at launch
     rerun_of: str | None = None  # the run this one repeats, identically
-    error_stored: str | None = field(default=None, repr=False)  # `error` as kept, for other languages
 
     @property
     def folder(self) -> Path:
@@ -102,13 +101,18 @@ class RunRecord:
                         step=self.details.get("step"), metrics=self.holdout_metrics, metric=self.eval_metric,
                         best=self.autogluon_best, error=self.error_stored, lang=lang)
 
+    @property
+    def error(self) -> str | None:
+        return self.error_in("en")
+
     def error_in(self, lang: str = "en") -> str | None:
-        """`error` in another language."""
+        """Why the run failed or was interrupted, in `lang`."""
         return glossary.stored(self.error_stored, lang)
 
     def to_json(self) -> dict:
         """The `runs show --json` fields (the CLI adds `summary`)."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("executor_handle", "error_stored")}
+        out["error"] = self.error
         out["run_dir"] = str(self.folder)
         return out
 
@@ -179,7 +183,7 @@ def load(run_id: str) -> RunRecord:
         threshold=choice["threshold"], choice=choice, models=models,
         holdout_metrics=json.loads(run["holdout_metrics"] or "null") or {},
         failures=[{**f, "reason": plain_reason(f)} for f in details.get("failures") or []],
-        error=glossary.stored(run["error"]), error_stored=run["error"], status_sentence=status_sentence(run, models),
+        error_stored=run["error"], status_sentence=status_sentence(run, models),
         excluded=plan.get("excluded", []), exclusions=plan.get("exclusions") or {},
         data_warnings=plan.get("warnings", []),
         sensitive=plan.get("sensitive", []), features=plan.get("features", []), details=details,

@@ -8,6 +8,8 @@ process started. Executors only need the run folder; they never touch the databa
 from pathlib import Path
 from typing import Protocol
 
+import glossary
+
 
 class Executor(Protocol):
     name: str
@@ -76,8 +78,6 @@ def choose() -> tuple[Executor, str | None]:
 def where_runs_train(lang: str = "en") -> dict:
     """The executor new runs go to, its capacity, and why runs fall back if they do, in `lang`
     (reads only)."""
-    import glossary
-
     executor, warning = choose()
     return {**executor.capacity(), "executor": executor.name, "warning": glossary.stored(warning, lang)}
 
