@@ -1,5 +1,7 @@
 """Compare: runs on the same data set and target, scored on the holdout rows none of them saw."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -22,7 +24,17 @@ picked = st.multiselect(t("compare_pick"), list(labels), placeholder=t("choose_o
                         format_func=labels.get, key="compare_pick")
 if len(picked) < 2:
     st.stop()
-result = attempt(compare.compare, picked)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def compared(picked: tuple, records: str) -> dict:
+    """The comparison is hundreds of paired resamples: kept while none of the runs' records change
+    (`records` is part of the key: a new chosen model, name or suspect mark recomputes it)."""
+    return compare.compare(list(picked))
+
+
+records = attempt(lambda: json.dumps([views.load(r).to_json() for r in picked], sort_keys=True, default=str))
+result = None if records is None else attempt(compared, tuple(picked), records)
 if result is None:
     st.stop()
 metric, lang = result["metric"], ctx()["language"]

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from core.analysis import choice
 from core.data import datasets
 from core.training import lifecycle, views
 from core.training.spec import RunSpec
@@ -160,13 +161,18 @@ def test_results_threshold_can_be_saved_for_scoring():
 
 def test_compare_page_puts_two_runs_side_by_side():
     dataset = _id("Palmer penguins")
-    for families in (["GBM"], ["LR"]):
-        train(RunSpec(dataset, "species", quality="fast", time_limit=60, model_families=families))
+    runs = [train(RunSpec(dataset, "species", quality="fast", time_limit=60, model_families=families))
+            for families in (["GBM", "LR"], ["LR"])]
     at = run_app("pages/compare.py", audience="expert")
     assert not at.exception
     assert "shared holdout rows" in texts(at)
     assert "resampling the shared rows 400 times" in texts(at).lower()  # ahead or level, said with its interval
     assert len(at.dataframe) == 2  # the scores, and what differs (model_families)
+    # The comparison is cached, but never past a change to a run: another chosen model shows at once.
+    other = next(m["model"] for m in runs[0].models if m["model"] != runs[0].chosen_model)
+    choice.choose(runs[0].run_id, model=other)
+    at.run()
+    assert other in at.dataframe[0].value.iloc[:, 2].tolist()
 
 
 def test_leaderboard_constraints_filter_the_models_one_can_choose():
