@@ -125,6 +125,19 @@ def test_an_experts_cpus_are_what_the_run_holds_and_its_threads_use(tmp_path, mo
     assert env["COMMONGROUND_CPUS"] == env["OMP_NUM_THREADS"] == "1"
 
 
+def test_an_expert_may_ask_for_the_largest_nodes_cores_not_more(monkeypatch):
+    """On a Ray cluster a run trains on one node, which may have more cores than this machine."""
+    from core.foundation.errors import InvalidInput
+    from core.training import plan
+
+    dataset = datasets.add(DATA / "penguins.csv")["dataset_id"]
+    monkeypatch.setattr(resources, "cores_where_runs_train", lambda: (24, 8))
+    assert plan.make_plan(RunSpec(dataset, "species", num_cpus=8))["estimate"]["cores"] == 8
+    with pytest.raises(InvalidInput) as refused:
+        plan.make_plan(RunSpec(dataset, "species", num_cpus=9))
+    assert "between 1 and 8" in str(refused.value) and "9" in str(refused.value)
+
+
 def test_refit_for_use_scores_with_a_model_refit_on_every_row_and_keeps_the_honest_scores(runs, tmp_path):
     run = runs["refit"]  # german credit has 1,000 rows: refit for use is on by default
     use = run.details["model_for_use"]

@@ -209,9 +209,10 @@ def _check_numbers(spec: RunSpec) -> None:
         bad("dynamic_stacking", True)
     if spec.infer_limit is not None and (not _finite(spec.infer_limit) or spec.infer_limit <= 0):
         bad("infer_limit", spec.infer_limit, infer_limit=spec.infer_limit)
-    cores = resources.machine()["cores"]
-    if spec.num_cpus is not None and not 1 <= spec.num_cpus <= cores:
-        bad("num_cpus", spec.num_cpus, cores=cores, cpus=spec.num_cpus)
+    if spec.num_cpus is not None:
+        node_cores = resources.cores_where_runs_train()[1]  # a run trains on one node: the largest bounds it
+        if not 1 <= spec.num_cpus <= node_cores:
+            bad("num_cpus", spec.num_cpus, cores=node_cores, cpus=spec.num_cpus)
     if spec.memory_limit_gb is not None and (not _finite(spec.memory_limit_gb) or spec.memory_limit_gb <= 0):
         bad("memory_limit_gb", spec.memory_limit_gb, memory=spec.memory_limit_gb)
 
