@@ -185,20 +185,16 @@ def test_runs_results_summary_score_and_cli_report_the_same_accuracy_and_f1(ws, 
         assert f1 == pytest.approx(runs_page["f1"])
 
 
-def test_the_threshold_suggestion_never_reads_the_holdout_labels(ws):
+def test_the_threshold_suggestion_never_reads_the_holdout_labels(ws, monkeypatch):
     run = views.load(ws["runs"]["f1"])
     honest = evaluation.binary_report(run, value_tp=3, cost_fp=1, cost_fn=2)
     assert honest["tuned_on"] in ("validation", "out_of_fold") and honest["tuned_rows"] > 0
-    cache = run.folder / f"holdout_predictions_{run.predicting_model()}.parquet"
-    original = pd.read_parquet(cache)
-    try:
-        flipped = original.copy()
-        labels = sorted(flipped["y_true"].astype(str).unique())
-        flipped["y_true"] = flipped["y_true"].astype(str).map({labels[0]: labels[1], labels[1]: labels[0]})
-        flipped.to_parquet(cache)  # the holdout labels now say the opposite
-        tampered = evaluation.binary_report(views.load(run.run_id), value_tp=3, cost_fp=1, cost_fn=2)
-    finally:
-        original.to_parquet(cache)
+    flipped = evaluation.predictions(run)
+    labels = sorted(flipped["y_true"].astype(str).unique())
+    flipped["y_true"] = flipped["y_true"].astype(str).map({labels[0]: labels[1], labels[1]: labels[0]})
+    # The holdout labels now say the opposite.
+    monkeypatch.setattr(evaluation, "predictions", lambda run, model=None: flipped.copy())
+    tampered = evaluation.binary_report(views.load(run.run_id), value_tp=3, cost_fp=1, cost_fn=2)
     assert tampered["best_threshold"] == honest["best_threshold"]
     assert tampered["accuracy"] == pytest.approx(1 - honest["accuracy"])  # the report itself did read them
 

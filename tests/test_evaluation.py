@@ -95,6 +95,26 @@ def test_feature_importance_has_intervals_and_ranks_a_strong_feature_first(tmp_p
     assert evaluation.feature_importance(run) == result  # cached
 
 
+def test_reading_a_run_leaves_its_folder_as_the_worker_left_it():
+    """Reads never write: reports, threshold tuning and importance of a model a person chose are
+    computed in memory, so two pages reading at once never meet a half-written file."""
+    run = _run("german_credit.csv", "risk")
+    other = next(m["model"] for m in run.models if m["model"] != run.chosen_model)
+    run = choice.choose(run.run_id, model=other)
+
+    def files():
+        return {p: p.stat().st_mtime_ns for p in run.folder.rglob("*") if p.is_file()}
+
+    before = files()
+    report = evaluation.binary_report(run, value_tp=2, cost_fp=1, cost_fn=1)
+    importance = evaluation.feature_importance(run, time_limit=5)
+    assert files() == before
+    assert importance["features"] and report["tuned_rows"] > 0
+    assert evaluation.feature_importance(run, time_limit=5) is importance  # kept, not recomputed
+    evaluation.predictions(run).loc[0, "y_true"] = "tampered"  # a caller's copy, not the kept one
+    assert (evaluation.predictions(run)["y_true"] != "tampered").all()
+
+
 def test_compare_scores_runs_on_shared_holdout_rows_and_lists_differences():
     from core.analysis import compare
 

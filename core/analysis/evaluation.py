@@ -1,10 +1,13 @@
 """Honest holdout evaluation of a run's chosen model, always beside a naive baseline.
 
-Predictions on the holdout rows are computed once per model and cached in the run folder;
-every number, curve and threshold suggestion here is derived from them.
+Predictions on the holdout rows are computed once per model and process and kept in memory
+(reads never write: a page or a GET leaves the run folder as the worker left it); every number,
+curve and threshold suggestion here is derived from them.
 """
 
+import collections
 import json
+import threading
 
 import numpy as np
 import pandas as pd
@@ -24,12 +27,13 @@ def require_model(run: RunRecord, doing: str) -> None:
 
 
 def predictions(run: RunRecord, model: str | None = None) -> pd.DataFrame:
-    """y_true plus the model's holdout predictions (and class probabilities), cached per model."""
+    """y_true plus the model's holdout predictions (and class probabilities), once per model."""
     require_model(run, "evaluate")
     target_model = run.predicting_model(model)
-    cache = run.folder / f"holdout_predictions_{target_model}.parquet"
-    if cache.exists():
-        return pd.read_parquet(cache)
+    return _kept(("holdout", str(run.folder), target_model), lambda: _predict_holdout(run, target_model)).copy()
+
+
+def _predict_holdout(run: RunRecord, target_model: str) -> pd.DataFrame:
     X, y = holdout_frame(run)
     predictor = load_predictor(run)
     out = pd.DataFrame({"y_true": y.to_numpy()})
@@ -40,8 +44,27 @@ def predictions(run: RunRecord, model: str | None = None) -> pd.DataFrame:
         out["y_pred"] = proba.idxmax(axis=1).to_numpy()
         for cls in proba.columns:
             out[f"p_{cls}"] = proba[cls].to_numpy()
-    out.to_parquet(cache)
     return out
+
+
+_KEPT: collections.OrderedDict = collections.OrderedDict()
+_KEPT_LOCK = threading.Lock()
+KEPT_MAX = 32
+
+
+def _kept(key: tuple, compute):
+    """What `compute` returns, kept in this process under `key` (a run folder and a model: a
+    finished run's models and holdout never change, so it cannot go stale), the oldest dropped first."""
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    value = compute()
+    with _KEPT_LOCK:
+        _KEPT[key] = value
+        while len(_KEPT) > KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return value
 
 
 def baseline_error(kind: str, y_train: pd.Series, y_holdout: pd.Series) -> float:
@@ -75,9 +98,10 @@ def validation_predictions(run: RunRecord, model: str | None = None) -> pd.DataF
     Anything tuned (the decision threshold) is tuned here, never on the holdout."""
     require_model(run, "tune")
     name = model or run.chosen_model
-    cache = run.folder / f"validation_predictions_{name}.parquet"
-    if cache.exists():
-        return pd.read_parquet(cache)
+    return _kept(("validation", str(run.folder), name), lambda: _predict_validation(run, name)).copy()
+
+
+def _predict_validation(run: RunRecord, name: str) -> pd.DataFrame:
     predictor = load_predictor(run)
     X, y = predictor.load_data_internal(data="val")
     if X is not None:
@@ -91,7 +115,6 @@ def validation_predictions(run: RunRecord, model: str | None = None) -> pd.DataF
     out = pd.DataFrame({"y_true": [original[v] for v in np.asarray(y)], "source": source})
     for cls in proba.columns:
         out[f"p_{cls}"] = proba[cls].to_numpy()
-    out.to_parquet(cache)
     return out
 
 
@@ -208,13 +231,18 @@ def report(run: RunRecord, **kwargs) -> dict:
 def feature_importance(run: RunRecord, *, time_limit: float = 30, confidence: float = 0.95) -> dict:
     """Permutation importance of the chosen model on the holdout, with a confidence interval.
 
-    How much the holdout score drops when one column's values are shuffled; cached per model
+    How much the holdout score drops when one column's values are shuffled; kept per model
     (the worker computes it for AutoGluon's best model right after training)."""
     require_model(run, "explain")
     model = run.predicting_model()
-    cache = run.folder / f"feature_importance_{model}.json"
-    if cache.exists():
-        return json.loads(cache.read_text())
+    written = run.folder / f"feature_importance_{model}.json"  # by the worker, for AutoGluon's best model
+    if written.exists():
+        return json.loads(written.read_text())
+    return _kept(("importance", str(run.folder), model, confidence),
+                 lambda: _importance(run, model, time_limit, confidence))
+
+
+def _importance(run: RunRecord, model: str, time_limit: float, confidence: float) -> dict:
     X, y = holdout_frame(run)
     predictor = load_predictor(run)
     data = X.assign(**{run.target: y.to_numpy()})
@@ -222,7 +250,6 @@ def feature_importance(run: RunRecord, *, time_limit: float = 30, confidence: fl
                                          silent=True)
     result = {"run_id": run.run_id, "model": run.chosen_model, "metric": run.eval_metric,
               "confidence": confidence, "features": importance_rows(table, confidence)}
-    cache.write_text(json.dumps(result))
     return result
 
 
