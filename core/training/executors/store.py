@@ -20,12 +20,17 @@ def open_store(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
 
 
 def _stamp(info: dict) -> tuple:
-    return info.get("size"), info.get("mtime") or info.get("LastModified") or info.get("ETag")
+    """What says a file changed: its content hash where the store keeps one (S3's ETag, GCS's md5),
+    else its modification time. S3 keeps times to the second, so a same-size rewrite within
+    that second would look unchanged by time alone."""
+    content = info.get("ETag") or info.get("etag") or info.get("md5Hash")
+    return info.get("size"), content or info.get("mtime") or info.get("LastModified")
 
 
 def mirror(src_fs, src: str, dst_fs, dst: str, seen: dict, *, only: tuple[str, ...] | None = None) -> int:
     """Copy files of `src` that changed since `seen` (updated in place) into `dst`; how many moved.
     `only` limits the copy to these names relative to `src`."""
+    src_fs.invalidate_cache(src)  # another machine writes there: a listing kept from before is stale
     if not src_fs.exists(src):
         return 0
     if only:
