@@ -43,6 +43,19 @@ def test_identifier_by_uniqueness_and_by_name(tmp_path, rng):
     assert _kinds(info, "x") == set() and _kinds(info, "group") == set()
 
 
+def test_whole_numbers_unique_per_row_are_identifiers_only_when_they_count_or_code_the_rows(tmp_path, rng):
+    """A population is unique per row and whole, like a row number, but it is a measurement."""
+    df = pd.DataFrame({
+        "population": np.round(np.exp(rng.uniform(10, 21, N))).astype(np.int64),  # 20,000 to 1.3 billion
+        "order_no": rng.permutation(N) * 2 + 50_000,  # an auto-increment key with gaps, shuffled
+        "account": rng.choice(np.arange(10**8, 10**9), N, replace=False),  # nine-digit codes
+        "y": rng.normal(size=N),
+    })
+    info = _add(tmp_path, df)
+    assert _kinds(info, "population") == set()
+    assert "identifier" in _kinds(info, "order_no") and "identifier" in _kinds(info, "account")
+
+
 def test_constant_and_mostly_missing(tmp_path, rng):
     df = pd.DataFrame({
         "same": ["x"] * N,

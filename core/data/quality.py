@@ -201,8 +201,26 @@ def _looks_like_identifier(col: dict, rows: int, non_null: int) -> bool:
     unique_share = col["distinct"] / non_null
     if ID_NAME.search(col["name"]) and unique_share >= 0.9:
         return True
-    # Unique per row: text and whole numbers are labels; real-valued measurements are not.
-    return unique_share == 1.0 and (col["type"] in ("category", "text") or col.get("integer"))
+    if unique_share < 1.0:
+        return False
+    if col["type"] in ("category", "text"):  # a different label on every row
+        return True
+    return bool(col.get("integer")) and _counts_or_codes(col["min"], col["max"], non_null)
+
+
+CODE_DIGITS = 7  # account and phone numbers; few measurements are unique and of one width this long
+
+
+def _counts_or_codes(low, high, n: int) -> bool:
+    """Whole numbers unique per row name the rows when they count them (row numbers and
+    auto-increment keys fill most of their range) or are codes of one long width (account
+    numbers). A measurement (a population, an amount) spreads over orders of magnitude instead."""
+    if low is None or high is None:
+        return False
+    low, high = int(low), int(high)
+    if high - low + 1 <= 3 * n:
+        return True
+    return low > 0 and len(str(low)) == len(str(high)) >= CODE_DIGITS
 
 
 GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}([,.]\d{3})+([.,]\d+)?")
