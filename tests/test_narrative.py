@@ -67,6 +67,24 @@ def test_binary_summary_numbers_come_from_the_stored_results():
     assert abs(v["accuracy_per_100"] - _per_100(run.holdout_metrics["accuracy"])) <= 1
 
 
+def test_a_lead_over_the_guess_within_the_test_rows_noise_is_said_with_its_margin(monkeypatch):
+    run = _run("german_credit.csv", "risk")
+    v = narrative.build(run)["values"]
+    pred = evaluation.predictions(run)
+    y = pred["y_true"].astype(str).to_numpy()
+    model_right = (np.where(pred[f"p_{v['positive_label']}"] >= run.threshold, v["positive_label"],
+                            v["negative_label"]) == y)
+    lead = model_right.astype(float) - (y == v["majority_label"])  # each row's own difference, paired
+    assert v["lift_margin_per_100"] == pytest.approx(100 * 1.96 * lead.std(ddof=1) / np.sqrt(len(y)))
+    from core.reporting import placeholders
+
+    real = placeholders.compute
+    for margin, said in ((0.0, "more right in every 100 than always guessing"), (50.0, "could be off by about 50")):
+        monkeypatch.setattr(placeholders, "compute", lambda r, m=margin: {**real(r), "lift_margin_per_100": m})
+        text = narrative.build(run)["text"]
+        assert said in text and (("may be no better than the guess" in text) == (margin == 50.0)), text
+
+
 def test_multiclass_summary_names_the_weakest_outcome():
     run = _run("penguins.csv", "species")
     story = narrative.build(run)

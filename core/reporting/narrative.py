@@ -90,14 +90,18 @@ def build(run: RunRecord, lang: str = "en") -> dict:
             if term_id == "precision":
                 how.append(say("flags_none"))
     # Right after the headline: how much better than the naive guess, in the same natural frequencies.
+    # A lead the test rows cannot tell from chance is said with its margin, not as a plain win.
     if kind == "regression":
         cut = placeholders.per_100(1 - v["mae"] / v["baseline_mae"]) if v["baseline_mae"] else 0
-        weak = cut < 5
-        how.insert(1, say("cut_none") if weak else say("cut_better", cut=number(cut, lang)))
+        weak, margin = cut < 5, round(v["cut_margin_per_100"])
+        how.insert(1, say("cut_none") if weak else say("cut_uncertain" if cut <= margin else "cut_better",
+                                                       cut=number(cut, lang), margin=number(margin, lang)))
     else:
-        lift = v["accuracy_per_100"] - v["baseline_accuracy_per_100"]
+        lift, margin = v["accuracy_per_100"] - v["baseline_accuracy_per_100"], round(v["lift_margin_per_100"])
         weak = lift < MIN_LIFT_PER_100 and (kind != "binary" or (v["auc_per_100"] or 50) < 60)
-        how.insert(1, say("lift_better", lift=number(lift, lang)) if lift >= MIN_LIFT_PER_100 else say("lift_none"))
+        how.insert(1, say("lift_none") if lift < MIN_LIFT_PER_100 else
+                   say("lift_uncertain" if lift <= margin else "lift_better", lift=number(lift, lang),
+                       margin=number(margin, lang)))
     if kind == "binary":
         how.insert(2, say("flags_at"))
     drivers = v["drivers"]

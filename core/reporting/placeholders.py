@@ -97,6 +97,14 @@ def _reliance(ranked: list[dict], top: int = 8) -> list[dict]:
     return [{"feature": f["feature"], "relative": per_100(f["importance"] / biggest)} for f in positive]
 
 
+def paired_margin_per_100(model, baseline) -> float:
+    """Half the 95% interval of the model's lead over the baseline on the same holdout rows, per
+    100: each row's own difference (right or wrong, or its error) is paired, so the noise of
+    rows both get right or both get wrong does not count."""
+    d = np.asarray(model, float) - np.asarray(baseline, float)
+    return 100 * 1.96 * float(d.std(ddof=1)) / np.sqrt(len(d)) if len(d) > 1 else 0.0
+
+
 def split_100(counts: dict) -> dict:
     """Counts scaled to whole numbers that add up to exactly 100 (largest remainder)."""
     total = sum(counts.values()) or 1
@@ -136,6 +144,7 @@ def _binary(pred: pd.DataFrame, positive: str, classes: list, threshold: float, 
         "baseline_log_loss": finite(metrics.log_loss(y, np.full(len(y), base["shares"].get(str(positive), 0.5)),
                                                      labels=[False, True])),
         "accuracy": float(np.mean(flagged == y)),  # unrounded, for the margin of error
+        "lift_margin_per_100": paired_margin_per_100(flagged == y, y == (str(base["label"]) == str(positive))),
         "outcomes_per_100": o,
         "weak_spots": _weak_classes({str(positive): recall, negative: per_100(c["tn"] / (c["tn"] + c["fp"]))
                                      if c["tn"] + c["fp"] else None}),
@@ -175,6 +184,7 @@ def _multiclass(pred: pd.DataFrame, base: dict) -> dict:
         "baseline_log_loss": finite(metrics.log_loss(y[known], np.clip(prior, 1e-15, 1), labels=classes))
         if known.any() else None,
         "accuracy": accuracy,
+        "lift_margin_per_100": paired_margin_per_100((yhat == y).to_numpy(), (y == str(base["label"])).to_numpy()),
         "class_recall_per_100": {c: per_100(r) for c, r in recalls.items()},
         "weak_spots": _weak_classes({c: per_100(r) for c, r in recalls.items()}),
     }
@@ -195,6 +205,9 @@ def _regression(pred: pd.DataFrame, base: dict) -> dict:
         "correlation_per_100": per_100(np.corrcoef(y, yhat)[0, 1]) if y.std() and yhat.std() else None,
         "typical_value": float(np.median(y)),
         "mae_margin": float(1.96 * error.std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else 0.0,
+        # How far the cut in typical error against the baseline could be off, per 100 of the baseline's error.
+        "cut_margin_per_100": paired_margin_per_100(np.abs(y - mean), error) / float(np.mean(np.abs(y - mean)))
+        if len(y) > 1 and np.any(y != mean) else 0.0,
         "weak_spots": weak_ranges(y, yhat),
     }
 
