@@ -58,14 +58,16 @@ if kind == "binary":
         if attempt(choice.choose, run_id, threshold=threshold, user=ctx()["user"]):
             st.toast(t("threshold_saved", threshold=f"{threshold:.2f}"))
     cm = rep["confusion"]
-    pos, neg = str(rep["positive_class"]), t("not_positive", positive=rep["positive_class"])
+    pos = str(rep["positive_class"])  # the other class by its own name ("No"), not "not Yes"
+    neg = next((str(c) for c in run.details.get("classes") or [] if str(c) != pos),
+               t("not_positive", positive=pos))
     cells = [{"actual": pos, "predicted": pos, "count": cm["tp"]}, {"actual": pos, "predicted": neg, "count": cm["fn"]},
              {"actual": neg, "predicted": pos, "count": cm["fp"]}, {"actual": neg, "predicted": neg, "count": cm["tn"]}]
     left, right = st.columns(2)
-    chart(charts.confusion_chart(cells, title=t("chart_confusion")), "confusion_matrix", left,
+    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"), y_title=t("axis_actual")), "confusion_matrix", left,
           caption=t("confusion_caption", tp=cm["tp"], fp=cm["fp"], fn=cm["fn"], tn=cm["tn"]))
     chart(charts.value_chart(rep["threshold_table"], threshold=threshold, title=t("chart_value"),
-                                          y_title=t("value_axis")), "expected_value", right)
+                             y_title=t("value_axis"), x_title=t("axis_threshold")), "expected_value", right)
     left, right = st.columns(2)
     chart(charts.curve_chart(rep["roc_curve"]["fpr"], rep["roc_curve"]["tpr"], title=t("chart_roc"),
                                          x_title=t("axis_fpr"), y_title=t("axis_tpr")), "roc_curve", left)
@@ -78,7 +80,8 @@ if kind == "binary":
                                          y_title=t("axis_precision"), diagonal=False), "precision_recall_curve", left)
     chart(charts.distribution_chart(
         {t("actual_is", value=pos): rep["scores"]["positive"], t("actual_is", value=neg): rep["scores"]["negative"]},
-        title=t("chart_scores"), x_title=t("axis_predicted_chance")), "score_distribution", right)
+        title=t("chart_scores"), x_title=t("axis_predicted_chance"), count_title=t("axis_rows")),
+          "score_distribution", right)
 elif kind == "multiclass":
     rep = attempt(evaluation.multiclass_report, run)
     if rep is None:
@@ -88,8 +91,9 @@ elif kind == "multiclass":
     cells = [{"actual": a, "predicted": p, "count": rep["confusion_matrix"][i][j]}
              for i, a in enumerate(rep["labels"]) for j, p in enumerate(rep["labels"])]
     left, right = st.columns(2)
-    chart(charts.confusion_chart(cells, title=t("chart_confusion")), "confusion_matrix", left)
-    chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class")),
+    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"), y_title=t("axis_actual")), "confusion_matrix", left)
+    chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class"),
+                            x_title=t("axis_outcome"), y_title=term_name("recall")),
           "per_class_recall", right)
     st.dataframe(rep["per_class"], hide_index=True, column_config={
         "precision": st.column_config.NumberColumn(term_name("precision"), format="%.2f", help=help_for("precision")),
@@ -101,13 +105,14 @@ else:
     st.markdown(t("regression_sentence", mae=f"{rep['mean_absolute_error']:.3g}",
                   baseline=f"{rep['baseline']['mean_absolute_error']:.3g}", target=plain(run.target), rows=rep["rows"]))
     left, right = st.columns(2)
-    chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
-                                           title=t("chart_predicted_actual")), "predicted_vs_actual", left)
-    chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error",
-                                         title=t("chart_error_decile")), "error_by_decile", right)
+    chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"], title=t("chart_predicted_actual"),
+                               x_title=t("axis_actual"), y_title=t("axis_predicted")), "predicted_vs_actual", left)
+    chart(charts.bars_chart(rep["error_by_decile"], x="decile", y="mean_absolute_error", title=t("chart_error_decile"),
+                            x_title=t("axis_decile"), y_title=term_name("mean_absolute_error")), "error_by_decile", right)
     residuals = [a - p for a, p in zip(rep["points"]["actual"], rep["points"]["predicted"])]
     chart(charts.distribution_chart({t("residual_label"): residuals}, title=t("chart_residuals"),
-                                              x_title=t("axis_residual", target=run.target), bins=40), "residual")
+                                   x_title=t("axis_residual", target=run.target), bins=40, count_title=t("axis_rows")),
+          "residual")
 
 story = attempt(narrative.build, run, lang)
 weak = next((sec for sec in (story or {}).get("sections", []) if sec["id"] == "weak"), None)
@@ -143,7 +148,9 @@ if picked_row and inputs:
         key, current = f"whatif_{run_id}_{position}_{spec['name']}", picked_row["values"].get(spec["name"])
         with grid[i % 3]:
             if spec["kind"] == "number":
-                values[spec["name"]] = st.number_input(spec["name"], value=None if current is None else float(current),
+                whole = spec.get("integer")  # a year or a count is typed as 1997, not 1997.00
+                typed = None if current is None else int(current) if whole else float(current)
+                values[spec["name"]] = st.number_input(spec["name"], value=typed, step=1 if whole else None,
                                                        key=key, help=t("whatif_range", lo=f"{spec['min']:g}",
                                                                         hi=f"{spec['max']:g}"))
             else:
@@ -156,7 +163,10 @@ if picked_row and inputs:
         for warning in one["warnings"]:
             st.warning(warning, icon=":material/warning:")
         chance = one.get("probabilities", {}).get(str(one["prediction"]))
-        st.markdown(t("whatif_prediction", prediction=plain(one["prediction"]), actual=plain(picked_row["actual"]),
+        said, actual = one["prediction"], picked_row["actual"]
+        if kind == "regression":  # 78.5, not 78.51140594482422; a class label is said as it is
+            said, actual = (narrative.number(float(v), lang) if v is not None else v for v in (said, actual))
+        st.markdown(t("whatif_prediction", prediction=plain(said), actual=plain(actual),
                       chance="" if chance is None else t("whatif_chance", chance=f"{chance:.0%}")))
     if st.button(t("whatif_explain"), icon=":material/psychology:"):
         with st.spinner(t("whatif_working")):
@@ -164,8 +174,12 @@ if picked_row and inputs:
         if shap_result:
             chart(charts.contributions_chart(shap_result["contributions"], title=t("chart_shap"),
                                                        x_title=t("axis_shap", what=shap_result["explains"])), "shap_value")
-            st.caption(t("shap_caption", base=f"{shap_result['base_value']:.3g}",
-                         prediction=f"{shap_result['prediction']:.3g}"))
+            if kind == "regression":
+                st.caption(t("shap_caption", base=f"{shap_result['base_value']:.3g}",
+                             prediction=f"{shap_result['prediction']:.3g}"))
+            else:  # a chance, of the class the chart explains (which may not be the predicted one)
+                st.caption(t("shap_caption_class", what=plain(shap_result["explains"]),
+                             base=f"{shap_result['base_value']:.0%}", prediction=f"{shap_result['prediction']:.0%}"))
 
 if audience == "expert":
     with st.expander(t("transparency_heading"), icon=":material/visibility:"):
@@ -179,9 +193,9 @@ if audience == "expert":
         st.markdown(t("transparency_features", used=plain(", ".join(run.features_used) or "—"),
                       dropped=plain(", ".join(details.get("features_dropped") or []) or "—"),
                       excluded=plain(", ".join(run.excluded) or "—")))
-        chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0}
-                                           for m in run.models], x="model", y="fit_time",
-                                          title=t("chart_time_by_model")), "fit_time")
+        chart(charts.bars_chart([{"model": m["model"], "fit_time": m["fit_time"] or 0} for m in run.models],
+                                x="model", y="fit_time", title=t("chart_time_by_model"), x_title=None,
+                                y_title=t("axis_seconds"), across=True), "fit_time")
         called = (details.get("reproducibility") or {}).get("fit_kwargs") or run.fit_kwargs
         st.json({"fit_kwargs": called, "environment": run.environment}, expanded=False)
     if run.status not in ("queued", "running"):  # made when pressed: an export is an audited action

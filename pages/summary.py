@@ -62,8 +62,8 @@ if kind == "regression":
           "mean_absolute_error", left, caption=t("typical_error_caption"))
     rep = attempt(evaluation.regression_report, run)
     if rep:
-        chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"],
-                                   title=t("chart_predicted_actual")),
+        chart(charts.scatter_chart(rep["points"]["actual"], rep["points"]["predicted"], title=t("chart_predicted_actual"),
+                                   x_title=t("axis_actual"), y_title=t("axis_predicted")),
               "predicted_vs_actual", right, caption=t("predicted_actual_caption"))
 else:
     rows = [{"label": t("label_the_model"), "value": v["accuracy_per_100"]},

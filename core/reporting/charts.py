@@ -78,12 +78,12 @@ def columns_table(columns: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def confusion_chart(cells: list[dict], *, title: str) -> alt.Chart:
+def confusion_chart(cells: list[dict], *, title: str, x_title: str = "predicted", y_title: str = "actual") -> alt.Chart:
     """Heatmap of actual vs predicted with counts and shares; cells: actual, predicted, count."""
     df = pd.DataFrame(cells)
     df["share"] = df["count"] / max(int(df["count"].sum()), 1)
     base = alt.Chart(df, title=title).encode(
-        x=alt.X("predicted:N", title="predicted"), y=alt.Y("actual:N", title="actual"))
+        x=alt.X("predicted:N", title=x_title), y=alt.Y("actual:N", title=y_title))
     heat = base.mark_rect().encode(
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), legend=None),
         tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", format=","),
@@ -106,30 +106,40 @@ def curve_chart(x: list, y: list, *, title: str, x_title: str, y_title: str, dia
     return (line + ref).properties(height=260)
 
 
-def value_chart(table: list[dict], *, threshold: float, title: str, y_title: str) -> alt.Chart:
+def value_chart(table: list[dict], *, threshold: float, title: str, y_title: str, x_title: str = "threshold") -> alt.Chart:
     df = pd.DataFrame(table)
     line = alt.Chart(df, title=title).mark_line(color="#54a24b").encode(
-        x=alt.X("threshold:Q", title="threshold"), y=alt.Y("value_per_1000:Q", title=y_title),
+        x=alt.X("threshold:Q", title=x_title), y=alt.Y("value_per_1000:Q", title=y_title),
         tooltip=[alt.Tooltip("threshold:Q", format=".2f"), alt.Tooltip("value_per_1000:Q", format=",.0f")])
     rule = alt.Chart(pd.DataFrame({"threshold": [threshold]})).mark_rule(color="#e45756").encode(x="threshold:Q")
     return (line + rule).properties(height=240)
 
 
-def scatter_chart(actual: list, predicted: list, *, title: str) -> alt.Chart:
+def scatter_chart(actual: list, predicted: list, *, title: str, x_title: str = "actual",
+                  y_title: str = "predicted") -> alt.Chart:
     df = pd.DataFrame({"actual": actual, "predicted": predicted})
     lo, hi = float(min(df.min())), float(max(df.max()))
     dots = alt.Chart(df, title=title).mark_circle(size=18, opacity=0.5).encode(
-        x=alt.X("actual:Q"), y=alt.Y("predicted:Q"), tooltip=["actual:Q", "predicted:Q"])
+        x=alt.X("actual:Q", title=x_title), y=alt.Y("predicted:Q", title=y_title),
+        tooltip=[alt.Tooltip("actual:Q", title=x_title), alt.Tooltip("predicted:Q", title=y_title)])
     ref = alt.Chart(pd.DataFrame({"actual": [lo, hi], "predicted": [lo, hi]})).mark_line(
         strokeDash=[4, 4], color="#999").encode(x="actual:Q", y="predicted:Q")
     return (dots + ref).properties(height=300)
 
 
-def bars_chart(rows: list[dict], *, x: str, y: str, title: str, color: str = "#4c78a8") -> alt.Chart:
+def bars_chart(rows: list[dict], *, x: str, y: str, title: str, color: str = "#4c78a8",
+               x_title: str | None = None, y_title: str | None = None, across: bool = False) -> alt.Chart:
+    """One bar per `x` of height `y`. `across`: bars lie across, largest first, so long names
+    (models) keep every label instead of dropping those that would overlap."""
     df = pd.DataFrame(rows)
+    tooltip = [f"{x}:N", alt.Tooltip(f"{y}:Q", format=".3g")]
+    if across:
+        return alt.Chart(df, title=title).mark_bar(color=color).encode(
+            y=alt.Y(f"{x}:N", sort="-x", title=x_title, axis=alt.Axis(labelLimit=240)),
+            x=alt.X(f"{y}:Q", title=y_title), tooltip=tooltip).properties(height=alt.Step(22))
     return alt.Chart(df, title=title).mark_bar(color=color).encode(
-        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)), y=alt.Y(f"{y}:Q"),
-        tooltip=[f"{x}:O", alt.Tooltip(f"{y}:Q", format=".3g")]).properties(height=240)
+        x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0), title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=tooltip).properties(height=240)
 
 
 def importance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
@@ -148,7 +158,8 @@ def importance_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart
 def contributions_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Chart:
     """SHAP contributions: bars right push the prediction up, bars left push it down."""
     df = pd.DataFrame(rows).head(12)
-    df["label"] = df["feature"] + " = " + df["value"].astype(str)
+    df["value"] = df["value"].astype(str)  # numbers and words in one column: Arrow needs one type
+    df["label"] = df["feature"] + " = " + df["value"]
     df["direction"] = np.where(df["contribution"] >= 0, "up", "down")
     return alt.Chart(df, title=title).mark_bar().encode(
         y=alt.Y("label:N", sort=df["label"].tolist(), title=None),
@@ -159,15 +170,16 @@ def contributions_chart(rows: list[dict], *, title: str, x_title: str) -> alt.Ch
     ).properties(height=alt.Step(22))
 
 
-def distribution_chart(groups: dict[str, list[float]], *, title: str, x_title: str, bins: int = 20) -> alt.Chart:
+def distribution_chart(groups: dict[str, list[float]], *, title: str, x_title: str, bins: int = 20,
+                       count_title: str = "rows") -> alt.Chart:
     """Overlaid histograms, one per group (e.g. predicted chance for each actual outcome)."""
     df = pd.concat([pd.DataFrame({"value": values, "group": name}) for name, values in groups.items()],
                    ignore_index=True)
     return alt.Chart(df, title=title).mark_bar(opacity=0.55).encode(
         x=alt.X("value:Q", bin=alt.Bin(maxbins=bins), title=x_title),
-        y=alt.Y("count():Q", stack=None, title="rows"),
+        y=alt.Y("count():Q", stack=None, title=count_title),
         color=alt.Color("group:N", title=None),
-        tooltip=["group:N", alt.Tooltip("count():Q", title="rows")],
+        tooltip=["group:N", alt.Tooltip("count():Q", title=count_title)],
     ).properties(height=240)
 
 
@@ -227,7 +239,7 @@ def group_chart(rows: list[dict], *, title: str, x_title: str, percent: bool = T
         tooltip=[alt.Tooltip("group:N"), alt.Tooltip("value:Q", format=fmt), alt.Tooltip("low:Q", format=fmt),
                  alt.Tooltip("high:Q", format=fmt)])
     whiskers = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
-    return (bars + whiskers).properties(title=title, height=max(60, 28 * len(data)))
+    return (bars + whiskers).properties(title=title, height=alt.Step(34))  # a fixed height is squeezed by Streamlit
 
 
 def tradeoff_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> alt.Chart:
