@@ -75,6 +75,12 @@ def _switch_user() -> None:
             st.session_state.pop(widget, None)  # show the new user's own choices
 
 
+# The database holds the choices; a page may have just changed one (Home's "What brings you here?"),
+# and a widget that already has a value would otherwise keep showing the old one.
+for widget, value in (("pref_language", lang), (f"pref_audience_{lang}", prefs["audience"])):
+    if widget in st.session_state and st.session_state[widget] != value:
+        st.session_state[widget] = value
+
 with st.sidebar:
     st.caption(glossary.ui("signed_in_as", lang, user=_ui.plain(user), role=glossary.ui(f"role_{role}", lang)))
     if SIGN_IN:

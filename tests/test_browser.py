@@ -113,6 +113,17 @@ def test_view_choice_survives_a_new_session(server, page, browser):
     other.context.close()
 
 
+def test_the_view_chosen_on_home_shows_in_the_sidebar_at_once(server, page):
+    """The sidebar radio had a value already (the default view): it must follow the choice."""
+    page.goto(server["url"] + "/?user=newcomer")
+    page.get_by_role("button", name="I read results and decide").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("radio", name="Stakeholder")).to_be_checked(timeout=30000)
+    page.get_by_role("link", name="Data").first.click()
+    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30000)
+    expect(sidebar.get_by_role("radio", name="Stakeholder")).to_be_checked()
+
+
 def test_launch_a_run_and_watch_the_first_model_arrive(server, page):
     import re
 
