@@ -99,3 +99,14 @@ def report(key: str, lang: str = "en", **values) -> str:
     """A sentence or title of a run's model card (glossary/report.yaml), filled from `values`."""
     entry = _strings("report")[key]
     return (entry.get(lang) or entry["en"]).format(**values)
+
+
+def number(value, lang: str = "en") -> str:
+    """1,234 / 12.3 / 0.42 in English; 1.234 / 12,3 / 0,42 in Portuguese."""
+    if isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        size = abs(value)
+        text = f"{value:,.0f}" if size >= 100 else f"{value:.1f}" if size >= 10 else \
+            f"{value:.2f}" if size >= 0.01 or value == 0 else f"{value:.2g}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "pt" else text

@@ -160,7 +160,7 @@ if audience != "stakeholder":  # next to the name it changes
         if st.button(t("rename_run_button"), key=f"rename_run_{run_id}") and attempt(
                 lifecycle.rename, run_id, new_name, user=ctx()["user"]):
             st.rerun()
-st.caption(plain(run.problem_sentence or ""))
+st.caption(plain(run.problem_in(ctx()["language"]) or ""))
 suspect_banner(run)
 place = run.details.get("placement") or {}
 if place and audience != "stakeholder":  # where it trains: this machine, or which Ray node

@@ -91,6 +91,16 @@ def test_cancel_from_the_runs_page():
     assert "Cancelled" in texts(at)
 
 
+def test_a_run_launched_in_english_reads_in_portuguese_on_the_runs_page():
+    run = train(RunSpec(_id("German credit"), "risk", quality="fast", time_limit=30, model_families=["GBM"]))
+    at = run_app("pages/runs.py", language="pt")
+    assert not at.exception
+    shown = texts(at)
+    assert "Isto prevê um resultado sim/não" in shown and "This predicts" not in shown
+    score = run.holdout_metrics["accuracy"]
+    assert f"marca {f'{score:.2f}'.replace('.', ',')} de Acurácia" in shown
+
+
 def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     spec = RunSpec(_id("Palmer penguins"), "species", quality="fast", time_limit=60, model_families=["LR"],
                    exclude=["island"])

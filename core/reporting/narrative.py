@@ -23,15 +23,7 @@ SMALL_HOLDOUT_ROWS = 1000
 MIN_LIFT_PER_100 = 3  # fewer extra right answers per 100 than this is "hardly better than guessing"
 
 
-def number(value, lang: str = "en") -> str:
-    """1,234 / 12.3 / 0.42 in English; 1.234 / 12,3 / 0,42 in Portuguese."""
-    if isinstance(value, int):
-        text = f"{value:,}"
-    else:
-        size = abs(value)
-        text = f"{value:,.0f}" if size >= 100 else f"{value:.1f}" if size >= 10 else \
-            f"{value:.2f}" if size >= 0.01 or value == 0 else f"{value:.2g}"
-    return text.translate(str.maketrans(",.", ".,")) if lang == "pt" else text
+number = glossary.number  # said here for the pages and reports that already call it
 
 
 def quoted(name) -> str:

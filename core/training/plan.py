@@ -9,7 +9,7 @@ import numbers
 
 import glossary
 from core.data import datasets
-from core.training import resources, strategy
+from core.training import resources, strategy, views
 from core.foundation import config
 from core.foundation.errors import InvalidInput
 from core.data.quality import suggest_sensitive
@@ -59,10 +59,16 @@ def problem_type(info: dict, target: str, *, metric: str | None = None) -> str:
 
 
 def describe_problem(info: dict, target: str, *, kind: str, lang: str = "en") -> str:
+    return views.say_problem(problem(info, target, kind=kind), lang)
+
+
+def problem(info: dict, target: str, *, kind: str) -> dict:
+    """What the run predicts, as values: kept in the plan and said in the reader's language."""
     col = _column(info, target, "Target")
     tops = [str(v["value"]) for v in col.get("top_values", [])]
     classes = ", ".join(tops[:4]) + (", ..." if col["distinct"] > 4 else "")
-    return glossary.story(f"problem_{kind}", lang, classes=classes, n=col["distinct"], target=target)
+    return {"kind": kind, "classes": classes, "n": col["distinct"], "target": target}
+
 
 
 def default_exclusions(info: dict) -> list[dict]:
@@ -142,6 +148,7 @@ def make_plan(spec: RunSpec, *, lang: str = "en") -> dict:
         "label": spec.target,
         "problem_type": kind,
         "problem_sentence": describe_problem(info, spec.target, kind=kind, lang=lang),
+        "problem": problem(info, spec.target, kind=kind),
         "goal": spec.goal if not spec.eval_metric else None,
         "eval_metric": metric,
         "features": features,

@@ -12,6 +12,7 @@ from pathlib import Path
 import glossary
 from core.foundation import config, db
 from core.foundation.errors import InvalidInput, NotFound
+from core.governance import vocabulary
 
 TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -29,7 +30,8 @@ class RunRecord:
     dataset_name: str
     target: str
     problem_type: str
-    problem_sentence: str | None
+    problem_sentence: str | None  # in the language of whoever launched it; problem_in(lang) says it in any
+    problem: dict | None  # what it predicts, as values (runs planned before it was kept have only the sentence)
     goal: str | None
     eval_metric: str
     quality: str
@@ -105,6 +107,10 @@ class RunRecord:
     def error(self) -> str | None:
         return self.error_in("en")
 
+    def problem_in(self, lang: str = "en") -> str | None:
+        """What the run predicts, in `lang`."""
+        return say_problem(self.problem, lang) if self.problem else self.problem_sentence
+
     def error_in(self, lang: str = "en") -> str | None:
         """Why the run failed or was interrupted, in `lang`."""
         return glossary.stored(self.error_stored, lang)
@@ -175,6 +181,7 @@ def load(run_id: str) -> RunRecord:
         run_id=run_id, name=run_name(run), status=run["status"], dataset_id=run["dataset_id"],
         dataset_name=run["dataset_name"],
         target=run["target"], problem_type=run["problem_type"], problem_sentence=plan.get("problem_sentence"),
+        problem=plan.get("problem"),
         goal=run["goal"], eval_metric=run["eval_metric"], quality=run["quality"], time_limit=run["time_limit"],
         seed=run["seed"],
         first_model_seconds=None if not (first and started) else round(first - started, 2),
@@ -238,6 +245,11 @@ def status_sentence(run: dict, models: list[dict], lang: str = "en") -> str:
                     best=run["autogluon_best"], error=run["error"], lang=lang)
 
 
+def say_problem(values: dict, lang: str = "en") -> str:
+    """What a run predicts (plan.problem's values), in `lang`."""
+    return glossary.story(f"problem_{values['kind']}", lang, **{k: v for k, v in values.items() if k != "kind"})
+
+
 def sentence(*, status: str, models: list[dict], current_model: str | None, step: str | None, metrics: dict,
              metric: str, best: str | None, error: str | None, lang: str = "en") -> str:
     def say(key, **values):
@@ -252,7 +264,9 @@ def sentence(*, status: str, models: list[dict], current_model: str | None, step
         return say("status_running_one" if n == 1 else "status_running", count=n) + now
     if status == "succeeded":
         score = metrics.get(metric)
-        shown = "" if score is None else say("status_scores", score=f"{score:.3g}", metric=metric)
+        shown = "" if score is None else say("status_scores", score=glossary.number(float(score), lang),
+                                             metric=vocabulary.show(metric, lang)["term"]
+                                             if metric in glossary.terms() else metric)
         return say("status_succeeded", count=n, best=_shown_name(best, models), shown=shown)
     if status == "cancelled":
         return say("status_cancelled", count=n) if models else say("status_cancelled_none")
