@@ -58,7 +58,8 @@ if target:
 
 warnings = info["warnings"]
 st.subheader(info["name"])
-st.markdown(t("dataset_summary" if warnings else "dataset_summary_clean", rows=num(info["rows"]),
+st.markdown(t("dataset_summary_clean" if not warnings else "dataset_summary_one" if len(warnings) == 1
+              else "dataset_summary", rows=num(info["rows"]),
               columns=len(info["columns"]), warnings=len(warnings)))
 
 if warnings:

@@ -100,6 +100,9 @@ def test_duplicate_rows_warning_counts_copies(tmp_path):
     info = _add(tmp_path, df)
     dup = next(w for w in info["warnings"] if w["kind"] == "duplicate_rows")
     assert dup["message"].startswith("2 rows")
+    one = _add(tmp_path, df.iloc[:4], name="one_copy.csv")
+    assert next(w for w in one["warnings"] if w["kind"] == "duplicate_rows")["message"].startswith(
+        "1 row is an exact copy")
 
 
 def test_leakage_by_purity_for_classification(tmp_path, rng):

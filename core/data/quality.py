@@ -45,6 +45,13 @@ TEMPLATES = {
         "pt": ("{count} linhas são cópias exatas de outra linha ({share:.0%} dos dados).",
                "Verifique se são repetições reais ou erro de exportação; cópias podem inflar as notas do modelo."),
     },
+    # Also kind duplicate_rows: one row only.
+    "duplicate_row": {
+        "en": ("1 row is an exact copy of another row.",
+               "Check whether it is a real repeat or an export error; copies can make scores look better than they are."),
+        "pt": ("1 linha é cópia exata de outra linha.",
+               "Verifique se é uma repetição real ou erro de exportação; cópias podem inflar as notas do modelo."),
+    },
     "number_as_text": {
         "en": ("'{column}' looks like numbers stored as text: {share:.0%} of its values are numbers.",
                "Fix the values that are not numbers (for example {example}) so it is read as a number."),
@@ -191,7 +198,8 @@ def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
             out.append(make_warning("free_text", lang=lang, column=name, words=text["mean_words"]))
     if profile.get("duplicate_rows"):
         out.append(make_warning("duplicate_rows", lang=lang, column=None, count=profile["duplicate_rows"],
-                                share=profile["duplicate_rows"] / rows))
+                                share=profile["duplicate_rows"] / rows,
+                                template="duplicate_row" if profile["duplicate_rows"] == 1 else None))
     return out
 
 

@@ -95,7 +95,8 @@ def _check_approval(run: dict, *, user: str, reviewers: set, confirmed: bool, ov
     if not confirmed:
         raise InvalidInput(code="confirmation_needed", value=run_id, msg="confirmation_needed_2", run_id=run_id)
     if user == run["created_by"] and not reviewers - {user}:
-        raise InvalidInput(code="four_eyes", value=user, msg="four_eyes", user=user, run_id=run_id)
+        raise InvalidInput(code="four_eyes", value=user, msg="four_eyes", user=user, run_id=run_id,
+                           name=views.run_name(run))
     why = override_needed(run)
     if why == "suspect" and not override:
         raise InvalidInput(code="override_needed", value=run_id, msg="override_needed", run_id=run_id)

@@ -251,7 +251,8 @@ def _caveats(v: dict, say, lang: str, weak: bool) -> list[str]:
     others = [c for c in v["kept_out"] if c not in leaks and c not in personal and c not in v["sensitive"]]
     if others:
         shown = [quoted(c) for c in others[:6]] + ([say("more", count=len(others) - 6)] if len(others) > 6 else [])
-        out.append(say("caveat_left_out", count=number(len(others), lang), columns=join(shown, lang)))
+        out.append(say("caveat_left_out_one" if len(others) == 1 else "caveat_left_out",
+                       count=number(len(others), lang), columns=join(shown, lang)))
     if v["status"] == "cancelled":
         out.append(say("caveat_stopped"))
     return out
