@@ -58,6 +58,15 @@ def test_a_small_batch_drawn_from_the_training_rows_raises_no_alert(n_ref):
     assert drift.compare(ref, cur, ["age"])["columns"][0]["drifted"]  # a real shift still shows on 60 rows
 
 
+def test_values_beyond_the_training_range_are_named_with_that_range():
+    ref = pd.DataFrame({"year": np.repeat(np.arange(1952, 2008, 5), 20)})
+    cur = pd.DataFrame({"year": np.full(30, 2012)})
+    row = drift.compare(ref, cur, ["year"])["columns"][0]
+    assert row["alert"]["id"] == "drift_outside" and row["outside_share"] == 1.0
+    assert row["message"] == ("100% of this batch has 'year' outside the range the model learned from (1,952 to "
+                              "2,007); for those rows it can only guess beyond what it has seen.")
+
+
 def test_missing_values_and_a_mix_change_are_reported():
     ref, cur = _tables(3000, 3000, seed=3)
     cur.loc[: len(cur) // 3, "income"] = np.nan

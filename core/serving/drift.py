@@ -66,9 +66,26 @@ def _numeric_column(ref: np.ndarray, cur: np.ndarray) -> dict:
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
     ref_bins = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1) / len(ref)
     cur_bins = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1) / max(len(cur), 1)
+    low, high = float(np.min(ref)), float(np.max(ref))
     return {"method": method, "statistic": stat, "threshold": p_value if method == "ks" else distance,
             "drifted": bool(drifted), "psi": _psi(ref_bins, cur_bins),
-            "train_mean": float(np.mean(ref)), "batch_mean": float(np.mean(cur)) if len(cur) else None}
+            "train_mean": float(np.mean(ref)), "batch_mean": float(np.mean(cur)) if len(cur) else None,
+            "train_min": low, "train_max": high, **_outside(ref, cur, low, high)}
+
+
+OUTSIDE_SHARE = 0.1  # of the batch beyond the training range, before it is the sentence that matters
+
+
+def _outside(ref: np.ndarray, cur: np.ndarray, low: float, high: float) -> dict:
+    """Share of the batch beyond the training range, and whether that is more than chance: a new
+    draw from the same population falls outside n training values with chance 2 / (n + 1)."""
+    outside = int(np.sum((cur < low) | (cur > high)))
+    if not len(cur):
+        return {"outside_share": 0.0, "outside_beyond_chance": False}
+    chance = min(2 / (len(ref) + 1), 1.0)
+    p = stats.binomtest(outside, len(cur), chance, alternative="greater").pvalue if outside else 1.0
+    return {"outside_share": outside / len(cur),
+            "outside_beyond_chance": bool(outside / len(cur) >= OUTSIDE_SHARE and p < config.drift_thresholds()[0])}
 
 
 def _categorical_column(ref: pd.Series, cur: pd.Series) -> dict:
@@ -125,7 +142,7 @@ def _pct(x: float) -> str:
 
 
 def _num(x) -> str:
-    return f"{x:,.3g}" if x is not None else "?"
+    return glossary.number(float(x)) if x is not None else "?"  # 2,012, not 2.01e+03
 
 
 def _alert(row: dict) -> dict:
@@ -134,6 +151,9 @@ def _alert(row: dict) -> dict:
     if row.get("unseen_share", 0) >= 0.01:
         return {"id": "drift_unseen", "values": {"column": col, "share": _pct(row["unseen_share"]),
                                                  "example": row["unseen_example"]}}
+    if row.get("outside_beyond_chance"):  # beyond anything the model learned from: it can only extrapolate
+        return {"id": "drift_outside", "values": {"column": col, "share": _pct(row["outside_share"]),
+                                                  "low": _num(row["train_min"]), "high": _num(row["train_max"])}}
     if row["missing_share_input"] - row["missing_share_train"] >= 0.05:
         return {"id": "drift_missing", "values": {"column": col, "batch": _pct(row["missing_share_input"]),
                                                   "train": _pct(row["missing_share_train"])}}

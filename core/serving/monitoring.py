@@ -37,8 +37,8 @@ def _about_predictions(row: dict) -> dict:
     if not row["drifted"]:  # the test's verdict; PSI alone is noise on a small batch
         return {"id": "drift_prediction_none", "values": {}}
     if "batch_mean" in row:
-        return {"id": "drift_prediction_shift", "values": {"batch": f"{row['batch_mean']:,.3g}",
-                                                           "holdout": f"{row['train_mean']:,.3g}"}}
+        return {"id": "drift_prediction_shift", "values": {"batch": glossary.number(row["batch_mean"]),
+                                                           "holdout": glossary.number(row["train_mean"])}}
     return {"id": "drift_prediction_mix", "values": {"value": row["value"], "batch": f"{100 * row['batch_share']:.0f}%",
                                                      "holdout": f"{100 * row['train_share']:.0f}%"}}
 
