@@ -43,9 +43,14 @@ if not info:
     st.stop()
 columns = [c["name"] for c in info["columns"]]
 demo_targets = {name: target for _, name, target in datasets.DEMO_DATASETS}
-remember("train_target", demo_targets.get(info["name"], columns[-1]) if demo_targets.get(info["name"]) in columns
-         else columns[-1], columns)
-target = st.selectbox(t("train_target"), columns, key="train_target", help=help_for("target"))
+# A demo table knows its target; any other table's is asked, never guessed (its last column may be a code).
+remember("train_target", demo_targets.get(info["name"]) if demo_targets.get(info["name"]) in columns else None,
+         columns)
+target = st.selectbox(t("train_target"), columns, key="train_target", help=help_for("target"),
+                      placeholder=t("train_target_placeholder"))
+if target is None:
+    st.info(t("train_target_first"), icon=":material/target:")
+    st.stop()
 try:
     kind = runplan.problem_type(info, target)
 except Exception as exc:  # a target that cannot be predicted: say why, change nothing

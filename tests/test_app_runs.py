@@ -101,6 +101,21 @@ def test_a_run_launched_in_english_reads_in_portuguese_on_the_runs_page():
     assert f"marca {f'{score:.2f}'.replace('.', ',')} de Acurácia" in shown
 
 
+def test_the_train_page_asks_for_the_column_to_predict_of_a_new_table(tmp_path):
+    path = tmp_path / "countries.csv"  # its last column is a numeric country code, not a target
+    path.write_text("continent,life_expectancy,iso_num\n" + "".join(
+        f"{c},{60 + i % 20},{i % 12}\n" for i, c in enumerate(["Asia", "Europe", "Africa"] * 20)))
+    dataset = datasets.add(path)["dataset_id"]
+    at = run_app()
+    at.session_state["train_dataset_id"] = dataset
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.selectbox(key="train_target").value is None
+    assert "Choose the column to predict" in texts(at) and not [b for b in at.button if b.label == "Start training"]
+    at.selectbox(key="train_target").set_value("life_expectancy").run()
+    assert [b for b in at.button if b.label == "Start training"]
+
+
 def test_tweak_and_rerun_prefills_the_form_and_records_the_parent():
     spec = RunSpec(_id("Palmer penguins"), "species", quality="fast", time_limit=60, model_families=["LR"],
                    exclude=["island"])
