@@ -95,6 +95,23 @@ def test_numbers_and_dates_stored_as_text(tmp_path, rng):
     assert "number_as_text" not in _kinds(info, "zip")
 
 
+def test_a_column_that_recodes_another_one_for_one_is_left_out_but_a_grouping_is_not(tmp_path, rng):
+    countries = rng.choice([f"country_{i}" for i in range(30)], N)
+    number = {f"country_{i}": 100 + 7 * i for i in range(30)}
+    df = pd.DataFrame({
+        "country": countries,
+        "iso_num": [number[c] for c in countries],  # the same information, one for one
+        "continent": [f"continent_{int(c.split('_')[1]) % 5}" for c in countries],  # many countries to one
+        "size": rng.normal(size=N),  # unique per row: one for one with anything, so never a recode
+        "weight": rng.normal(size=N),
+    })
+    info = _add(tmp_path, df)
+    recoded = [w for w in info["warnings"] if w["kind"] == "recoded_column"]
+    assert [(w["column"], w["exclude"]) for w in recoded] == [("iso_num", True)]
+    assert "'iso_num' says what 'country' says in other words" in recoded[0]["message"]
+    assert _kinds(info, "continent") == set() and _kinds(info, "weight") == set()
+
+
 def test_duplicate_rows_warning_counts_copies(tmp_path):
     df = pd.DataFrame({"a": [1, 2, 3, 1, 1], "b": ["x", "y", "z", "x", "x"]})
     info = _add(tmp_path, df)

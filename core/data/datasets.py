@@ -12,7 +12,7 @@ from core.foundation import config, db
 from core.data import personal, quality, readers
 from core.foundation.db import quote_ident
 from core.foundation.errors import InvalidInput, NotFound
-from core.data.profile import copied_columns, profile_table
+from core.data.profile import copied_columns, profile_table, recoded_columns
 from core.governance.roles import action
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -79,7 +79,10 @@ def register(con, staging: str, *, dataset_id: str, content_hash: str, name: str
     began = False
     try:
         profile = profile_table(con, staging)
-        profile |= {"renamed": renamed or [], "copies": copied_columns(con, staging, profile["columns"]),
+        copies = copied_columns(con, staging, profile["columns"])
+        profile |= {"renamed": renamed or [], "copies": copies,
+                    "recodes": recoded_columns(con, staging, profile["columns"], profile["rows"],
+                                               {c["column"] for c in copies}),
                     "personal": personal.detect(con, staging, profile)}
         con.execute("BEGIN")
         began = True

@@ -101,6 +101,16 @@ TEMPLATES = {
         "pt": ("'{column}' é uma cópia exata de '{other}', valor por valor.",
                "Deixe-a de fora; ela não diz nada que '{other}' já não diga."),
     },
+    "recoded_column": {
+        "en": ("'{column}' says what '{other}' says in other words: each value of one goes with exactly one value "
+               "of the other.",
+               "Leave it out; the model learns nothing more from it, and explanations would split the credit "
+               "between the two."),
+        "pt": ("'{column}' diz o mesmo que '{other}' com outros valores: cada valor de uma corresponde a exatamente "
+               "um valor da outra.",
+               "Deixe-a de fora; o modelo não aprende nada a mais com ela, e as explicações dividiriam o crédito "
+               "entre as duas."),
+    },
     "imbalance": {
         "en": ("'{target}' is imbalanced: only {share:.0%} of rows are '{minority}', against {major_share:.0%} '{majority}'.",
                "Judge the model by balanced accuracy, F1 or ROC AUC rather than accuracy, and check the rare class."),
@@ -109,7 +119,7 @@ TEMPLATES = {
     },
 }
 EXCLUDE_KINDS = {"identifier", "constant", "mostly_missing", "free_text", "leakage", "personal_data",
-                 "duplicate_column"}
+                 "duplicate_column", "recoded_column"}
 PERSONAL_KINDS = {
     "en": {"email": "e-mail addresses", "phone": "phone numbers", "national_id": "national id numbers",
            "address": "street addresses", "person_name": "people's names"},
@@ -163,7 +173,9 @@ def column_warnings(profile: dict, lang: str = "en") -> list[dict]:
     rows, lang = profile["rows"], (lang if lang in PERSONAL_KINDS else "en")
     out = [make_warning("renamed_column", lang=lang, **r) for r in profile.get("renamed", [])]
     out += [make_warning("duplicate_column", lang=lang, **c) for c in profile.get("copies", [])]
-    personal, copies = profile.get("personal", {}), {c["column"] for c in profile.get("copies", [])}
+    out += [make_warning("recoded_column", lang=lang, **c) for c in profile.get("recodes", [])]
+    personal = profile.get("personal", {})
+    copies = {c["column"] for c in profile.get("copies", []) + profile.get("recodes", [])}
     for col in profile["columns"]:
         name, distinct, non_null = col["name"], col["distinct"], rows - col["missing"]
         text = col.get("text")
