@@ -53,7 +53,9 @@ if kind == "binary":
                   rows=rep["rows"], positive=plain(rep["positive_class"])))
     st.info(t("best_threshold", best=narrative.number(rep["best_threshold"], lang), tuned=num(rep["tuned_rows"]),
               value=narrative.number(rep["best_value_per_1000"], lang),
-              current=narrative.number(rep["value_per_1000"], lang)), icon=":material/lightbulb:")
+              current=narrative.number(rep["value_per_1000"], lang), positive=plain(rep["positive_class"]),
+              everyone=narrative.number(rep["everyone_value_per_1000"], lang),
+              nobody=narrative.number(rep["nobody_value_per_1000"], lang)), icon=":material/lightbulb:")
     if audience != "stakeholder" and st.button(t("save_threshold", threshold=f"{threshold:.2f}")):
         if attempt(choice.choose, run_id, threshold=threshold, user=ctx()["user"]):
             st.toast(t("threshold_saved", threshold=f"{threshold:.2f}"))

@@ -33,6 +33,9 @@ def test_binary_report_matches_sklearn_and_autogluon():
     # The run's own holdout accuracy (from AutoGluon) agrees with ours at the default threshold.
     assert rep["accuracy"] == pytest.approx(run.holdout_metrics["accuracy"])
     assert rep["baseline"]["accuracy"] == pytest.approx(max(y.mean(), 1 - y.mean()))
+    # Without a model, at the default values (+1 right 'yes', -1 each error): all 'yes' or none.
+    assert rep["everyone_value_per_1000"] == pytest.approx(1000 * (y.mean() - (1 - y.mean())))
+    assert rep["nobody_value_per_1000"] == pytest.approx(-1000 * y.mean())
 
 
 def test_threshold_optimum_is_the_best_expected_value():

@@ -158,6 +158,9 @@ def binary_report(run: RunRecord, *, threshold: float | None = None, value_tp: f
         "scores": {"positive": p[y].tolist(), "negative": p[~y].tolist()},
         "threshold_table": table.to_dict("records"),
         "best_threshold": best_threshold, "best_value_per_1000": float(best["value_per_1000"]),
+        # What the values give without a model, to read the model's figure against (it may be negative).
+        "everyone_value_per_1000": 1000 * (y.sum() * value_tp - (~y).sum() * cost_fp) / len(y),
+        "nobody_value_per_1000": 1000 * ((~y).sum() * value_tn - y.sum() * cost_fn) / len(y),
         "tuned_on": val["source"].iloc[0], "tuned_rows": len(val),
     }
 
