@@ -209,7 +209,7 @@ def fairness_sentences(analysis: dict, lang: str = "en", who: str | None = None)
                            lo_group=quoted(b["group"][feature])))
         for value, r in rows.items():
             if r["warning"] == "too_few_rows":
-                out.append(say("fairness_too_few", group=quoted(value), count=number(r["count"], lang)))
+                out.append(say("fairness_too_few", group=quoted(value), count=number(int(round(r["count"])), lang)))
         unclear = [quoted(v) for v, r in rows.items() if r["warning"] == "interval_wider_than_gap"]
         if unclear:
             out.append(say("fairness_unclear" if len(unclear) == 1 else "fairness_unclear_many",
