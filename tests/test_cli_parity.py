@@ -40,7 +40,7 @@ COVERED_BY = {
 }
 # Pure functions from data to a chart spec; settings read from the environment.
 VIEW_MODULES = {"core.reporting.charts", "core.foundation.config"}
-VIEW_HELPERS = {"core.reporting.narrative.quoted", "core.reporting.narrative.number", "core.training.scheduler.start",
+VIEW_HELPERS = {"core.reporting.narrative.quoted", "glossary.number", "core.training.scheduler.start",
                 "core.analysis.compare.suggested", "core.training.strategy.wants_refit_for_use",
                 "core.training.views.plain_reason", "core.reporting.narrative.fairness_sentences",
                 "core.analysis.fairness.parse_edges", "core.governance.roles.allows", "core.governance.roles.role_of",
