@@ -87,6 +87,9 @@ def test_the_html_card_has_every_section_its_glossary_and_no_outside_address(run
     expected = {"en": {"credit": "accuracy", "bikes": "mean absolute error"},
                 "pt": {"credit": "acurácia", "bikes": "erro absoluto médio"}}[lang][name]
     assert any(term.startswith(expected) for term in listed), listed
+    # The headline stands above the card once; the summary goes on from it, How good it is explains it.
+    summary = next(s for s in card["sections"] if s["id"] == "summary")["text"]
+    assert card["headline"] not in summary and visible.count(card["headline"].lower()[:60]) <= 2
 
 
 def report_glossary_title(lang):

@@ -57,7 +57,8 @@ def _generated(run: RunRecord, lang: str) -> tuple[dict, dict, dict]:
             text[s] = say("details_failed", reason=run.error_in(lang) or run.sentence(lang))
         return text, shown, {"headline": headline}
     sections = {s["id"]: s for s in story["sections"]}
-    text["summary"] = "\n\n".join([story["headline"], *sections["what"]["sentences"]])
+    # The headline stands above the card, in bold; the summary goes on from it instead of repeating it.
+    text["summary"] = "\n\n".join(sections["what"]["sentences"])
     v = story["values"]
     text["performance"] = "\n\n".join([_bullets(sections["how_good"]["sentences"]), _interval(run, v, say, lang)])
     for ours, theirs in NARRATIVE.items():
