@@ -94,7 +94,7 @@ for summary in summaries:
           caption=t("fairness_chart_caption"))
     table = []
     for r in rows:
-        line = {t("col_group"): r["group"][feature], t("col_rows"): r["count"]}
+        line = {t("col_group"): r["group"][feature], t("col_rows"): int(round(r["count"]))}
         for m in METRICS:
             low, high = r["intervals"].get(m, [None, None])
             line[term_name(m)] = shown(r[m], low, high)
@@ -102,7 +102,8 @@ for summary in summaries:
         line[t("col_vs_reference")] = "—" if r["reference"] else shown(diff, *r["difference_interval"].get(MAIN, []))
         line[t("col_note")] = t("fairness_warning_" + r["warning"]) if r["warning"] else ""
         table.append(line)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={t("col_note"): st.column_config.TextColumn(width="large")})
 
 pairs = [s for s in summaries if len(s["features"]) > 1]
 if pairs:
