@@ -14,7 +14,8 @@ from pages._ui import attempt, ctx, plain, run_label, t, term_name
 st.title(t("page_compare"))
 st.markdown(t("compare_intro"))
 finished = attempt(views.with_results) or []
-labels = {r["run_id"]: f"{r['dataset_name']} → {r['target']} · {run_label(r)}" for r in finished}
+labels = {r["run_id"]: f"{r['dataset_name']} → " + ("" if r["name"].startswith(r["target"]) else f"{r['target']} · ")
+          + run_label(r) for r in finished}  # a run's default name already starts with its target
 if len(finished) < 2:
     st.info(t("compare_need_two_next"))
     st.page_link("pages/train.py", label=t("page_train"), icon=":material/model_training:")
