@@ -259,12 +259,16 @@ def tradeoff_chart(points: list[dict], *, title: str, x_title: str, y_title: str
     return (dots + above + below).properties(title=title, height=260)
 
 
+# Dates with the time, so one batch or batches of one day do not read as ":20".
+WHEN_AXIS = alt.Axis(format="%Y-%m-%d %H:%M", labelAngle=0, labelOverlap=True)
+
+
 def psi_chart(points: list[dict], *, title: str, x_title: str, y_title: str) -> alt.Chart:
     """Each column's PSI over the scored batches, with the 0.1 and 0.25 bands drawn as rules.
     points: {"when", "column", "psi"}."""
     data = pd.DataFrame(points)
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("when:T", title=x_title), y=alt.Y("psi:Q", title=y_title),
+        x=alt.X("when:T", title=x_title, axis=WHEN_AXIS), y=alt.Y("psi:Q", title=y_title),
         color=alt.Color("column:N", title=None),
         tooltip=["column:N", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("psi:Q", format=".3f")])
     bands = alt.Chart(pd.DataFrame({"psi": [0.1, 0.25]})).mark_rule(strokeDash=[4, 4], color="#c0392b").encode(y="psi:Q")
@@ -275,7 +279,7 @@ def over_time_chart(points: list[dict], *, title: str, x_title: str, y_title: st
     """Lines over the scored batches: points {"when", "series", "value"}."""
     data = pd.DataFrame(points)
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("when:T", title=x_title), y=alt.Y("value:Q", title=y_title),
+        x=alt.X("when:T", title=x_title, axis=WHEN_AXIS), y=alt.Y("value:Q", title=y_title),
         color=alt.Color("series:N", title=None),
         tooltip=["series:N", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("value:Q", format=".3f")],
     ).properties(title=title, height=260)
