@@ -5,7 +5,6 @@ from pathlib import Path
 
 import streamlit as st
 
-import glossary
 from core.reporting import charts, narrative
 from core.serving import monitoring, outcomes
 from pages._ui import attempt, chart, ctx, pick_run, plain, t, term_name
@@ -28,9 +27,7 @@ rows = sum(b["rows"] for b in batches)
 st.markdown(plain(t("monitoring_summary" if len(batches) > 1 else "monitoring_summary_one", n=len(batches), rows=f"{rows:,}", since=batches[0]["scored_at"][:10],
                     changed=len(changed), columns=len(latest["drift"]["columns"]))))
 if changed:
-    # Said from the stored alert, in the reader's language (the stored message is the scorer's).
-    st.warning("\n".join(f"- {plain(glossary.message(c['alert']['id'], lang, **c['alert']['values']))}"
-                         for c in changed), icon=":material/trending_up:")
+    st.warning("\n".join(f"- {plain(c['message'])}" for c in changed), icon=":material/trending_up:")
 
 points = [{"when": b["scored_at"], "column": c["column"], "psi": c["psi"]} for b in batches
           for c in b["drift"]["columns"]]
