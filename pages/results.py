@@ -66,7 +66,8 @@ if kind == "binary":
     cells = [{"actual": pos, "predicted": pos, "count": cm["tp"]}, {"actual": pos, "predicted": neg, "count": cm["fn"]},
              {"actual": neg, "predicted": pos, "count": cm["fp"]}, {"actual": neg, "predicted": neg, "count": cm["tn"]}]
     left, right = st.columns(2)
-    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"), y_title=t("axis_actual")), "confusion_matrix", left,
+    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"),
+                                 y_title=t("axis_actual")), "confusion_matrix", left,
           caption=t("confusion_caption", tp=cm["tp"], fp=cm["fp"], fn=cm["fn"], tn=cm["tn"]))
     chart(charts.value_chart(rep["threshold_table"], threshold=threshold, title=t("chart_value"),
                              y_title=t("value_axis"), x_title=t("axis_threshold")), "expected_value", right)
@@ -93,7 +94,8 @@ elif kind == "multiclass":
     cells = [{"actual": a, "predicted": p, "count": rep["confusion_matrix"][i][j]}
              for i, a in enumerate(rep["labels"]) for j, p in enumerate(rep["labels"])]
     left, right = st.columns(2)
-    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"), y_title=t("axis_actual")), "confusion_matrix", left)
+    chart(charts.confusion_chart(cells, title=t("chart_confusion"), x_title=t("axis_predicted"),
+                                 y_title=t("axis_actual")), "confusion_matrix", left)
     chart(charts.bars_chart(rep["per_class"], x="class", y="recall", title=t("chart_recall_by_class"),
                             x_title=t("axis_outcome"), y_title=term_name("recall")),
           "per_class_recall", right)

@@ -106,7 +106,8 @@ def curve_chart(x: list, y: list, *, title: str, x_title: str, y_title: str, dia
     return (line + ref).properties(height=260)
 
 
-def value_chart(table: list[dict], *, threshold: float, title: str, y_title: str, x_title: str = "threshold") -> alt.Chart:
+def value_chart(table: list[dict], *, threshold: float, title: str, y_title: str,
+                x_title: str = "threshold") -> alt.Chart:
     df = pd.DataFrame(table)
     line = alt.Chart(df, title=title).mark_line(color="#54a24b").encode(
         x=alt.X("threshold:Q", title=x_title), y=alt.Y("value_per_1000:Q", title=y_title),

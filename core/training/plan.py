@@ -70,7 +70,6 @@ def problem(info: dict, target: str, *, kind: str) -> dict:
     return {"kind": kind, "classes": classes, "n": col["distinct"], "target": target}
 
 
-
 def default_exclusions(info: dict) -> list[dict]:
     """Recommended exclusions: columns whose warnings say 'leave it out' (with the first reason)."""
     seen, out = set(), []
